@@ -1,0 +1,3 @@
+from coreesim.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoreesimConfig(AppConfig):
+    name = "coreesim"
+    verbose_name = "CoreESIM"

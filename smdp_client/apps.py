@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SmdpClientConfig(AppConfig):
+    name = "smdp_client"
