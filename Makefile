@@ -8,19 +8,21 @@ MANAGE := $(BIN)/python manage.py
 
 .PHONY: setup services stop migrate run test lint fmt typecheck pytest clean
 
+# Re-installs only when pyproject.toml changed (the stamp carries its hash).
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)
 
+# Embedded PostgreSQL + Redis, or (DATABASE_URL / REDIS_URL / CI=true) a loud check of external ones.
 services: setup
-	@mkdir -p var/staticfiles
+	@mkdir -p var/staticfiles var/run
 	@$(BIN)/python -m coreesim.embedded up
 
-stop:
+stop: setup
 	@$(BIN)/python -m coreesim.embedded down
 
 migrate: services
@@ -40,13 +42,14 @@ typecheck: setup
 pytest: services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# Services first: an unreachable database fails the run before minutes of linting.
+test: services lint typecheck pytest
 
-run: migrate
-	@$(MANAGE) demo_data
-	@trap '$(BIN)/python -m coreesim.embedded down' EXIT; \
-	  $(MANAGE) run_banner; \
-	  $(BIN)/honcho --procfile Procfile start
+# Embedded servers, migrations, demo data, banner, then web + worker + beat (+ simulator) under
+# honcho; Ctrl-C stops all of it, embedded servers included.
+run: setup
+	@mkdir -p var/staticfiles var/run
+	@$(BIN)/python -m coreesim.devrun
 
 clean: stop
 	rm -rf var

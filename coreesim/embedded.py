@@ -186,11 +186,24 @@ def redis_up() -> None:
     _wait_for("127.0.0.1", EMBEDDED_REDIS_PORT, "embedded Redis")
 
 
+def _redis_pid() -> int | None:
+    """The pid in our pidfile, if it still names a redis-server (a stale one may be reused)."""
+    try:
+        pid = int(REDIS_PIDFILE.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"redis-server" in cmdline else None
+
+
 def redis_down() -> None:
-    if not REDIS_PIDFILE.exists():
-        return
-    with contextlib.suppress(ProcessLookupError, ValueError):
-        os.kill(int(REDIS_PIDFILE.read_text().strip()), signal.SIGTERM)
+    pid = _redis_pid()
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.1)
     REDIS_PIDFILE.unlink(missing_ok=True)
 
 
@@ -207,9 +220,17 @@ def _check_external(env_name: str, url: str, what: str) -> None:
         )
 
 
+def uses_embedded_postgres() -> bool:
+    return "DATABASE_URL" not in os.environ and not running_in_ci()
+
+
+def uses_embedded_redis() -> bool:
+    return "REDIS_URL" not in os.environ and not running_in_ci()
+
+
 def up() -> None:
-    external_db = "DATABASE_URL" in os.environ or running_in_ci()
-    external_redis = "REDIS_URL" in os.environ or running_in_ci()
+    external_db = not uses_embedded_postgres()
+    external_redis = not uses_embedded_redis()
     if external_db:
         _check_external(
             "DATABASE_URL", os.environ.get("DATABASE_URL", default_database_url()), "PostgreSQL"
@@ -223,8 +244,17 @@ def up() -> None:
 
 
 def down() -> None:
+    """Stop this checkout's embedded servers, whatever the environment says (``make stop``)."""
     postgres_down()
     redis_down()
+
+
+def down_managed() -> None:
+    """Stop the embedded servers that ``up()`` manages in this environment, and only those."""
+    if uses_embedded_postgres():
+        postgres_down()
+    if uses_embedded_redis():
+        redis_down()
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,9 @@
 
 ``/healthz`` answers while the process can serve a request at all; ``/readyz`` checks every
 dependency the product needs and names the ones that failed, so an orchestrator (and a human)
-knows why traffic should not come here yet.
+knows why traffic should not come here yet. It also shows when a Celery worker last ran the
+beat heartbeat: informative only (the web can serve without a worker), but it is the first
+thing to look at when orders are accepted and nothing gets provisioned.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from coreesim.tasks import last_heartbeat
 
 
 def check_database() -> str:
@@ -58,6 +63,23 @@ CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
+def worker_heartbeat() -> dict[str, object]:
+    """``ok`` if a worker ran the heartbeat within three beat intervals, else ``stale``."""
+    try:
+        seen = last_heartbeat()
+    except Exception as exc:  # Redis down: already reported by the redis check
+        return {"status": "unknown", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    if seen is None:
+        return {"status": "unknown", "last_heartbeat": None}
+    age = (timezone.now() - seen).total_seconds()
+    fresh = age <= 3 * settings.WORKER_HEARTBEAT_SECONDS
+    return {
+        "status": "ok" if fresh else "stale",
+        "last_heartbeat": seen.isoformat(),
+        "age_seconds": round(age, 1),
+    }
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -76,6 +98,5 @@ def readyz(request: HttpRequest) -> JsonResponse:
             results[name] = {"status": "fail", "error": f"{type(exc).__name__}: {exc}"[:300]}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     ready = all(r["status"] == "ok" for r in results.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "fail", "checks": results}, status=200 if ready else 503
-    )
+    body = {"status": "ok" if ready else "fail", "checks": results, "worker": worker_heartbeat()}
+    return JsonResponse(body, status=200 if ready else 503)

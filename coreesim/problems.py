@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import TextChoices
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -153,3 +154,51 @@ def problem_response(
         status=status_code,
         content_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+# --- Django's own error views: problem documents under /api/, the usual pages elsewhere ---------
+
+API_PATH_PREFIX = "/api/"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PATH_PREFIX)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(
+            request, ErrorCode.VALIDATION_ERROR, status_code=400, detail="Bad request."
+        )
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(
+            request,
+            ErrorCode.PERMISSION_DENIED,
+            status_code=403,
+            detail="You do not have permission to perform this action.",
+        )
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return problem_response(
+            request, ErrorCode.NOT_FOUND, status_code=404, detail="No such API resource."
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The exception was already logged by Django; the client learns nothing about it."""
+    if _is_api(request):
+        return problem_response(
+            request,
+            ErrorCode.SERVER_ERROR,
+            status_code=500,
+            detail="An internal error occurred; it has been logged.",
+        )
+    return defaults.server_error(request)

@@ -9,7 +9,14 @@ from __future__ import annotations
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from coreesim.runtime import BASE_DIR, VAR_DIR, default_database_url, default_redis_url
+from coreesim.crypto import parse_keys
+from coreesim.runtime import (
+    BASE_DIR,
+    VAR_DIR,
+    WEB_PORT,
+    default_database_url,
+    default_redis_url,
+)
 
 env = environ.Env()
 
@@ -34,11 +41,13 @@ if not DEBUG:
             "FIELD_ENCRYPTION_KEYS must be set to your own keys (not the development key) "
             "when DEBUG is off. Generate one with: python manage.py generate_encryption_key"
         )
+# A malformed key stops the start here, not at the first save of a secret.
+parse_keys(FIELD_ENCRYPTION_KEYS)
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
 INSTALLED_APPS = [
@@ -206,6 +215,15 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+WORKER_HEARTBEAT_SECONDS = 30.0
+CELERY_BEAT_SCHEDULE = {
+    # Proves end to end that beat, the broker and a worker all run; /readyz shows its age.
+    "worker-heartbeat": {
+        "task": "coreesim.heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    },
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -8,3 +8,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ Django's own errors are problem documents too; elsewhere, the usual pages.
+handler400 = "coreesim.problems.bad_request"
+handler403 = "coreesim.problems.permission_denied"
+handler404 = "coreesim.problems.page_not_found"
+handler500 = "coreesim.problems.server_error"
