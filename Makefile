@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: setup services stop migrate run test lint fmt typecheck pytest clean
+.PHONY: setup services stop migrate run test lint fmt typecheck pytest clean browser
 
 # Re-installs only when pyproject.toml changed (the stamp carries its hash).
 $(STAMP): pyproject.toml
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)
+	@$(BIN)/pybabel --quiet compile --use-fuzzy --directory locale --domain django
 
 # Embedded PostgreSQL + Redis, or (DATABASE_URL / REDIS_URL / CI=true) a loud check of external ones.
 services: setup
@@ -39,7 +40,12 @@ fmt: setup
 typecheck: setup
 	$(BIN)/mypy .
 
-pytest: services
+# Debian's Chromium for the browser tests (tests/e2e): Playwright drives it, never downloads one.
+browser:
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+pytest: services browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Services first: an unreachable database fails the run before minutes of linting.

@@ -1,0 +1,1 @@
+"""Partner webhooks (Standard Webhooks): endpoints, signed deliveries, retries, SSRF guard."""

@@ -1,0 +1,118 @@
+"""The SSRF guard: a partner-supplied URL may only reach a public HTTPS server.
+
+Checked twice: the URL's shape when an endpoint is saved, and the resolved addresses right
+before every attempt (DNS may change). The request then goes to the address that was checked,
+with the original host name for TLS (SNI and certificate check) and the ``Host`` header, so a
+DNS answer that changes between check and connect (rebinding) cannot redirect it.
+
+``WEBHOOK_ALLOW_HTTP`` and ``WEBHOOK_ALLOW_PRIVATE_TARGETS`` exist for development and tests
+(a receiver on 127.0.0.1); cloud metadata addresses stay refused even then.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from django.conf import settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+METADATA_ADDRESSES = frozenset(
+    {
+        ipaddress.ip_address("169.254.169.254"),
+        ipaddress.ip_address("169.254.170.2"),
+        ipaddress.ip_address("100.100.100.200"),
+        ipaddress.ip_address("fd00:ec2::254"),
+    }
+)
+BLOCKED_HOSTNAMES = frozenset({"localhost", "metadata.google.internal", "metadata"})
+
+
+class UnsafeTarget(ValueError):
+    """The URL or the address it resolves to is not one we may call."""
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    url: SplitResult
+    host: str
+    port: int
+    address: IPAddress
+
+
+def _allow_http() -> bool:
+    return bool(settings.WEBHOOK_ALLOW_HTTP)
+
+
+def _allow_private() -> bool:
+    return bool(settings.WEBHOOK_ALLOW_PRIVATE_TARGETS)
+
+
+def address_refusal(address: IPAddress) -> str | None:
+    """Why ``address`` may not be called, or None if it may."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    if address.is_multicast or address.is_unspecified or address.is_reserved:
+        return "a reserved address"
+    if _allow_private():
+        return None
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_private or not address.is_global:
+        return "a private address"
+    return None
+
+
+def url_check(url: str) -> SplitResult:
+    """The checks that need no DNS: scheme, no credentials, a host, a literal IP's range."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget("the URL is not valid") from exc
+    allowed = {"https", "http"} if _allow_http() else {"https"}
+    if parts.scheme not in allowed:
+        raise UnsafeTarget("the URL must use https")
+    if parts.username or parts.password:
+        raise UnsafeTarget("the URL must not contain credentials")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise UnsafeTarget("the URL has no host")
+    if host in BLOCKED_HOSTNAMES and not _allow_private():
+        raise UnsafeTarget(f"the host '{host}' is not allowed")
+    if port is not None and not 0 < port < 65536:
+        raise UnsafeTarget("the URL's port is not valid")
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return parts
+    refusal = address_refusal(literal)
+    if refusal:
+        raise UnsafeTarget(f"the URL points to {refusal}")
+    return parts
+
+
+def target_resolve(url: str) -> ResolvedTarget:
+    """Resolve the host and refuse if ANY of its addresses is forbidden."""
+    parts = url_check(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UnsafeTarget(f"the host '{host}' does not resolve") from exc
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses:
+        raise UnsafeTarget(f"the host '{host}' does not resolve")
+    for address in addresses:
+        refusal = address_refusal(address)
+        if refusal:
+            raise UnsafeTarget(f"the host '{host}' resolves to {refusal}")
+    return ResolvedTarget(url=parts, host=host, port=port, address=addresses[0])
