@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: setup services stop migrate run test lint fmt typecheck pytest clean browser
+.PHONY: setup services messages stop migrate run test lint fmt typecheck pytest clean browser
 
 # Re-installs only when pyproject.toml changed (the stamp carries its hash).
 $(STAMP): pyproject.toml
@@ -22,6 +22,10 @@ setup: $(STAMP)
 services: setup
 	@mkdir -p var/staticfiles var/run
 	@$(BIN)/python -m coreesim.embedded up
+
+# .mo files are build output (gitignored); compiled in pure Python, no gettext needed.
+messages: setup
+	@$(MANAGE) compile_translations
 
 stop: setup
 	@$(BIN)/python -m coreesim.embedded down
@@ -45,7 +49,7 @@ browser:
 	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-pytest: services browser
+pytest: services messages browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Services first: an unreachable database fails the run before minutes of linting.
@@ -53,7 +57,7 @@ test: services lint typecheck pytest
 
 # Embedded servers, migrations, demo data, banner, then web + worker + beat (+ simulator) under
 # honcho; Ctrl-C stops all of it, embedded servers included.
-run: setup
+run: setup messages
 	@mkdir -p var/staticfiles var/run
 	@$(BIN)/python -m coreesim.devrun
 

@@ -80,9 +80,10 @@ class RedactSecretsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact_text(str(record.msg))
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact_value("", a) for a in args)
+        if isinstance(record.args, dict):  # logger.info("%(name)s", {"name": ...})
+            record.args = redact_value("", record.args)
+        elif record.args:
+            record.args = tuple(redact_value("", a) for a in record.args)
         for key, value in record_fields(record).items():
             setattr(record, key, redact_value(key, value))
         return True

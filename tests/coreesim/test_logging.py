@@ -30,6 +30,7 @@ def emit(request) -> Emit:
         handler.setFormatter(formatter)
         handler.addFilter(RedactSecretsFilter())
         log = logging.getLogger(f"tests.logging.{request.param}")
+        log.setLevel(logging.INFO)
         log.propagate = False
         log.addHandler(handler)
         try:
@@ -46,6 +47,7 @@ def test_keyvalue_lines_carry_the_event_name_and_fields():
     handler = logging.StreamHandler(stream)
     handler.setFormatter(KeyValueFormatter())
     log = logging.getLogger("tests.logging.kv-shape")
+    log.setLevel(logging.INFO)
     log.propagate = False
     log.addHandler(handler)
     log.info("order_placed", extra={"order": "ORD-1", "iccid": ICCID})
@@ -61,6 +63,7 @@ def test_json_lines_are_one_object_with_the_event_and_fields():
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     log = logging.getLogger("tests.logging.json-shape")
+    log.setLevel(logging.INFO)
     log.propagate = False
     log.addHandler(handler)
     log.info("order_placed", extra={"order": "ORD-1", "quantity": 2})
@@ -149,3 +152,10 @@ def test_a_webhook_signing_secret_is_redacted(emit):
     out = emit("endpoint_created secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
     assert "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" not in out
+
+
+def test_mapping_style_arguments_are_redacted_and_still_format(emit):
+    out = emit("Task %(name)s got %(code)s", {"name": "orders.provision", "code": ACTIVATION_CODE})
+
+    assert "Task orders.provision got" in out
+    assert MATCHING_ID not in out

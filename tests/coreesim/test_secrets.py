@@ -52,6 +52,7 @@ def test_a_secret_logged_by_mistake_shows_only_the_mask(formatter):
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     log = logging.getLogger("tests.secrets")
+    log.setLevel(logging.INFO)
     log.addHandler(handler)
     try:
         secret = Secret("inbound-shared-secret")
