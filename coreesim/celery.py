@@ -25,3 +25,9 @@ def use_django_logging(**kwargs: Any) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@signals.worker_ready.connect
+def announce_worker(sender: Any, **kwargs: Any) -> None:
+    """Beat's first heartbeat comes one interval after start; this one makes /readyz green now."""
+    sender.app.send_task("coreesim.heartbeat")

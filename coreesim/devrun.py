@@ -70,12 +70,18 @@ def _ours(pid: int) -> bool:
 
 
 def _stop(pid: int, *, whole_group: bool) -> None:
-    """SIGTERM ``pid`` (or the process group it leads), then SIGKILL it after a grace period."""
+    """SIGTERM ``pid`` (or its whole process group), then SIGKILL it after a grace period.
+
+    Honcho starts each Procfile line as ``sh -c`` in a new session, so the group holds the
+    shell, the master (gunicorn, celery) and its pool workers, and nothing else. Our own group
+    (the terminal's make) is never signalled as a group.
+    """
 
     def send(sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
-            if whole_group and os.getpgid(pid) == pid:
-                os.killpg(pid, sig)
+            group = os.getpgid(pid)
+            if whole_group and group not in (0, 1, os.getpgid(0)):
+                os.killpg(group, sig)
             else:
                 os.kill(pid, sig)
 
@@ -183,14 +189,14 @@ def main() -> int:
         embedded.up()
         for step in (("migrate", "--noinput"), ("demo_data",), ("run_banner",)):
             if supervisor.stopping:
-                return 130
+                return 0
             _manage(*step)
         if not supervisor.stopping:
             code = supervisor.run_honcho()
     except embedded.ServiceError as exc:
         sys.stderr.write(f"\n*** {exc}\n\n")
     except subprocess.CalledProcessError as exc:
-        code = 130 if supervisor.stopping else exc.returncode or 1
+        code = exc.returncode or 1
         if not supervisor.stopping:
             sys.stderr.write(f"\n*** `{' '.join(map(str, exc.cmd))}` failed\n\n")
     finally:
@@ -198,7 +204,8 @@ def main() -> int:
         embedded.down_managed()
         SUPERVISOR_PIDFILE.unlink(missing_ok=True)
         _say("CoreESIM stopped; no process of this run is left.")
-    return 130 if supervisor.stopping else code
+    # Stopped on request (Ctrl-C, SIGTERM) is a normal end, not a failure.
+    return 0 if supervisor.stopping else code
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ def _our_locale_dirs() -> list[Path]:
     dirs = [Path(p) for p in settings.LOCALE_PATHS]
     for config in apps.get_app_configs():
         app_dir = Path(config.path)
-        if app_dir.is_relative_to(base) and (app_dir / "locale").is_dir():
+        ours = app_dir.is_relative_to(base) and "site-packages" not in app_dir.parts
+        if ours and (app_dir / "locale").is_dir():
             dirs.append(app_dir / "locale")
     return dirs
