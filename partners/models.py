@@ -200,3 +200,7 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse()
+
+
+# Webhook endpoints and deliveries are partners' models, kept in their own module.
+from partners.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponseBase
+from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -79,5 +80,8 @@ class PartnerAPIView(APIView):
         return response
 
 
-class PartnerListAPIView(PartnerAPIView):
+class PartnerListAPIView(PartnerAPIView, generics.ListAPIView):
+    """A cursor-paginated list; subclasses give ``serializer_class`` and ``get_queryset``."""
+
     pagination_class = ApiCursorPagination
+    filter_backends: list[Any] = []
