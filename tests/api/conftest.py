@@ -28,6 +28,9 @@ class PartnerClient(APIClient):
         key = idempotency_key or str(uuid.uuid4())
         return super().post(path, data, HTTP_IDEMPOTENCY_KEY=key, **kw)
 
+    def client_post_without_key(self, path: str, data: Any = None) -> Any:
+        return super().post(path, data, format="json")
+
 
 @pytest.fixture(autouse=True)
 def _clean_rate_limits() -> None:

@@ -43,9 +43,7 @@ def test_revoked_key_is_401(partner) -> None:
 
 
 def test_expired_key_is_401(partner) -> None:
-    _, secret = api_key_create(
-        partner=partner, expires_at=timezone.now() - timedelta(seconds=1)
-    )
+    _, secret = api_key_create(partner=partner, expires_at=timezone.now() - timedelta(seconds=1))
     assert PartnerClient(secret).get(URL).status_code == 401
 
 

@@ -66,12 +66,11 @@ def test_plans_filter_by_country_including_regional_plans(api, partner, europe) 
 def test_plans_filter_by_type_data_and_validity(api, partner) -> None:
     topup = PlanFactory(code="topup-1", is_top_up=True, data_mb=2048, validity_days=30)
     plan_access_grant(partner=partner, plans=[topup])
-    assert [p["code"] for p in api.get("/api/v1/plans?type=topup").json()["results"]] == [
-        "topup-1"
-    ]
-    assert api.get("/api/v1/plans?min_data_mb=2000&validity_days=30").json()["results"][0][
-        "type"
-    ] == "topup"
+    assert [p["code"] for p in api.get("/api/v1/plans?type=topup").json()["results"]] == ["topup-1"]
+    assert (
+        api.get("/api/v1/plans?min_data_mb=2000&validity_days=30").json()["results"][0]["type"]
+        == "topup"
+    )
 
 
 def test_an_inactive_plan_is_not_for_sale(api, partner) -> None:
