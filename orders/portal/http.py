@@ -22,14 +22,23 @@ PORTAL_CSP_UPDATE = {"style-src": [NONCE]}
 PORTAL_CSP_REPLACE = {"img-src": ["'self'"], "connect-src": ["'none'"]}
 
 
-def portal_response(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        patch_cache_control(response, private=True, no_cache=True, max_age=0)
-        patch_vary_headers(response, ["Accept-Language", "Cookie", "User-Agent"])
-        return response
+def portal_response(
+    *, referrer_policy: str = "no-referrer"
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Portal headers. Pages whose URL is a credential keep ``no-referrer``; a page with a
+    form uses ``same-origin``, because under ``no-referrer`` browsers send ``Origin: null``
+    with the POST and CSRF protection rightly refuses it."""
 
-    return csp_replace(PORTAL_CSP_REPLACE)(csp_update(PORTAL_CSP_UPDATE)(wrapped))
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            response["Referrer-Policy"] = referrer_policy
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            patch_cache_control(response, private=True, no_cache=True, max_age=0)
+            patch_vary_headers(response, ["Accept-Language", "Cookie", "User-Agent"])
+            return response
+
+        return csp_replace(PORTAL_CSP_REPLACE)(csp_update(PORTAL_CSP_UPDATE)(wrapped))
+
+    return decorator
