@@ -239,6 +239,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": WORKER_HEARTBEAT_SECONDS,
         "options": {"expires": WORKER_HEARTBEAT_SECONDS},
     },
+    # ES2+ notifications stored while the broker was unreachable get applied after all.
+    "es2-notification-sweep": {
+        "task": "smdp_client.apply_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -43,7 +43,11 @@ class Es2FunctionError(Es2Error):
         self.status = status
         self.subject_identifier = subject_identifier
         self.action = action
-        super().__init__(f"{status} {subject_code}/{reason_code}: {message}".strip())
+        # args are the constructor's, so Celery and pickle can rebuild the exception.
+        super().__init__(subject_code, reason_code, message, retryable)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.subject_code}/{self.reason_code}: {self.message}".strip()
 
     @property
     def code(self) -> tuple[str, str]:
@@ -63,11 +67,14 @@ class Es2TransportError(Es2Error, TransientError):
         http_status: int | None = None,
         sent: bool = True,
     ) -> None:
-        self.kind = kind
+        self.kind = TransportFailure(kind)
         self.detail = detail
         self.http_status = http_status
         self.sent = sent
-        super().__init__(f"{kind.label}: {detail}")
+        super().__init__(kind, detail)
+
+    def __str__(self) -> str:
+        return f"{self.kind.label}: {self.detail}"
 
     @property
     def outcome_unknown(self) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from smdp_client.choices import Es2Function, FinalProfileStatus, TransportFailur
 from smdp_client.client import ConfirmOrderResult, DownloadOrderResult, Es2Client
 from smdp_client.errors import Es2FunctionError, Es2ProtocolError, Es2TransportError
 from smdp_client.models import Es2Call, SmdpServer
+from smdp_client.simulator.device import DEV_SIMULATOR_SECRET
 from smdp_client.transport import TransportConfigError, build_ssl_context
 
 logger = logging.getLogger(__name__)
@@ -349,4 +351,28 @@ def smdp_server_add(
         except TransportConfigError as exc:
             raise ValueError(str(exc)) from exc
     server.save()
+    return server
+
+
+SIMULATOR_NAME = "simulator"
+SIMULATOR_BASE_URL = "http://127.0.0.1:8701"
+
+
+def smdp_server_ensure_simulator(*, base_url: str = SIMULATOR_BASE_URL) -> SmdpServer:
+    """The record for the built-in simulator that `make run` starts (demo data calls this).
+
+    Its inbound secret is the simulator's publicly known development secret
+    (``$SMDP_SIMULATOR_SECRET`` overrides it on both sides).
+    """
+    secret = os.environ.get("SMDP_SIMULATOR_SECRET", DEV_SIMULATOR_SECRET)
+    server, _created = SmdpServer.objects.get_or_create(
+        name=SIMULATOR_NAME,
+        defaults={
+            "base_url": base_url,
+            "smdp_address": "smdp.simulator.coreesim.test",
+            "requester_id": "coreesim",
+            "allow_plain_http": True,
+            "inbound_secret": secret,
+        },
+    )
     return server

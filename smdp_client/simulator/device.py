@@ -28,6 +28,8 @@ SECRET_HEADER = "X-CoreESIM-Secret"
 DELIVERY_ATTEMPTS = 3
 RETRY_PAUSE_SECONDS = 0.5
 EID_PREFIX = "89049032"
+# Publicly known: the demo's simulator record and `make run` share it. Development only.
+DEV_SIMULATOR_SECRET = "coreesim-dev-simulator-secret"
 
 
 def random_eid(rng: random.Random) -> str:

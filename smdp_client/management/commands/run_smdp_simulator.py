@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smdp_client.simulator.device import NotifierConfig
+from smdp_client.simulator.device import DEV_SIMULATOR_SECRET, NotifierConfig
 from smdp_client.simulator.server import Simulator, SimulatorConfig, tls_context
 
 
@@ -33,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--notify-url", default="", help="where to send notifications")
         parser.add_argument(
             "--notify-secret",
-            default=os.environ.get("SMDP_SIMULATOR_NOTIFY_SECRET", ""),
-            help="sent in X-CoreESIM-Secret (default: $SMDP_SIMULATOR_NOTIFY_SECRET)",
+            default=os.environ.get("SMDP_SIMULATOR_SECRET", DEV_SIMULATOR_SECRET),
+            help="sent in X-CoreESIM-Secret (default: $SMDP_SIMULATOR_SECRET or the dev secret)",
         )
         parser.add_argument(
             "--requester-id", default=None, help="accept only this functionRequesterIdentifier"

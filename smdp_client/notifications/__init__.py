@@ -1,0 +1,1 @@
+"""handleDownloadProgressInfo: authenticate, validate, store durably (intake), apply (worker)."""
