@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("staff/", include("coreesim.staff.urls")),
     path("", include("smdp_client.urls")),
     path("api/v1/", include("coreesim.api.urls")),
 ]

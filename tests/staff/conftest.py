@@ -1,0 +1,62 @@
+"""Staff users per role and clients that are logged in with a second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from coreesim.staff.choices import Role
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., AbstractUser]:
+    """A staff user in the given roles (none = no role at all), with a confirmed TOTP device."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, superuser: bool = False, device: bool = True) -> AbstractUser:
+        n = next(counter)
+        user = get_user_model().objects.create_user(
+            username=f"staff{n}", password=PASSWORD, is_staff=True, is_superuser=superuser
+        )
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role.value))
+        if device:
+            TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        return user
+
+    return make
+
+
+def verified_client(user: AbstractUser) -> Client:
+    """A client whose session passed the password and the second factor."""
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    assert device is not None, "the user needs a confirmed device"
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[AbstractUser], Client]:
+    return verified_client
+
+
+@pytest.fixture
+def admin_client_2fa(make_staff: Callable[..., AbstractUser]) -> Client:
+    return verified_client(make_staff(Role.ADMINISTRATOR))

@@ -1,0 +1,114 @@
+"""The audit log: what audit_record keeps, that nobody can rewrite it, the page and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, transaction
+from django.test import RequestFactory
+
+from coreesim.staff.choices import Role
+from coreesim.staff.models import AuditLog
+from coreesim.staff.services import ReasonRequired, audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(user, ip="203.0.113.7"):
+    request = RequestFactory().post("/staff/x/", REMOTE_ADDR=ip, HTTP_USER_AGENT="pytest")
+    request.user = user
+    return request
+
+
+def test_an_entry_keeps_who_when_where_what_before_after_and_why(make_staff):
+    user = make_staff(Role.SUPPORT)
+    entry = audit_record(
+        action="esim.suspend",
+        request=_request(user),
+        object_type="orders.esim",
+        object_id=42,
+        object_repr="eSIM 8944",
+        before={"state": "installed", "price": Decimal("1.50")},
+        after={"state": "suspended"},
+        reason="stolen phone",
+    )
+    entry.refresh_from_db()
+    assert (entry.actor, entry.actor_username, entry.ip_address) == (
+        user,
+        user.username,
+        "203.0.113.7",
+    )
+    assert entry.at is not None
+    assert (entry.action, entry.object_type, entry.object_id) == (
+        "esim.suspend",
+        "orders.esim",
+        "42",
+    )
+    assert entry.before == {"state": "installed", "price": "1.50"}
+    assert entry.after == {"state": "suspended"}
+    assert entry.reason == "stolen phone"
+
+
+def test_secrets_in_before_and_after_are_redacted(make_staff):
+    entry = audit_record(
+        action="x.change",
+        request=_request(make_staff(Role.SUPPORT)),
+        after={"activation_code": "LPA:1$smdp.example$ABC", "note": "code LPA:1$a$b"},
+    )
+    assert "ABC" not in str(entry.after)
+    assert "LPA:1$a$b" not in str(entry.after)
+
+
+def test_a_required_reason_cannot_be_blank(make_staff):
+    with pytest.raises(ReasonRequired):
+        audit_record(
+            action="esim.suspend",
+            request=_request(make_staff(Role.SUPPORT)),
+            reason="   ",
+            reason_required=True,
+        )
+    assert not AuditLog.objects.exists()
+
+
+def test_the_database_refuses_to_change_an_entry(make_staff):
+    entry = audit_record(action="x", request=_request(make_staff(Role.SUPPORT)))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditLog.objects.filter(pk=entry.pk).update(reason="rewritten")
+
+
+def test_the_database_refuses_to_delete_an_entry(make_staff):
+    entry = audit_record(action="x", request=_request(make_staff(Role.SUPPORT)))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditLog.objects.filter(pk=entry.pk).delete()
+
+
+def test_the_list_filters_by_action_and_object(make_staff, client_for):
+    admin = make_staff(Role.ADMINISTRATOR)
+    audit_record(action="esim.suspend", actor=admin, object_type="orders.esim", object_id=1)
+    audit_record(action="partner.create", actor=admin, object_type="partners.partner", object_id=2)
+    page = client_for(admin).get("/staff/audit/", {"action": "esim.", "object_id": "1"})
+    rows = page.context["page"].items
+    assert [e.action for e in rows] == ["esim.suspend"]
+
+
+def test_the_csv_export_holds_the_filtered_rows_with_formulas_neutralised(make_staff, client_for):
+    admin = make_staff(Role.ADMINISTRATOR)
+    audit_record(action="esim.suspend", actor=admin, object_id=7, reason="=HYPERLINK(1)")
+    audit_record(action="partner.create", actor=admin, object_id=8, reason="other")
+    response = client_for(admin).get("/staff/audit/export.csv", {"action": "esim."})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["action"], r["object_id"], r["reason"]) for r in rows] == [
+        ("esim.suspend", "7", "'=HYPERLINK(1)")
+    ]
+
+
+def test_the_audit_log_is_read_only_in_the_admin(make_staff, client_for):
+    superuser = make_staff(superuser=True)
+    entry = audit_record(action="x", actor=superuser)
+    client = client_for(superuser)
+    assert client.get(f"/admin/staff/auditlog/{entry.pk}/change/").status_code == 200
+    assert client.post(f"/admin/staff/auditlog/{entry.pk}/delete/").status_code == 403
