@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("staff/", include("coreesim.staff.urls")),
+    path("staff/partners/", include("partners.staff.urls")),
     path("", include("smdp_client.urls")),
     path("api/v1/", include("coreesim.api.urls")),
 ]

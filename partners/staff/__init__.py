@@ -1,0 +1,1 @@
+"""Staff pages for partners: accounts, API keys, plan access and prices, balance, webhooks."""

@@ -1,0 +1,400 @@
+"""Partner pages. Each write calls one partners service and records one audit entry in the same
+transaction, so an action never happens unaudited (nor is audited without happening)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coreesim.staff.access import can, require, staff_user
+from coreesim.staff.choices import Capability
+from coreesim.staff.forms import ReasonForm
+from coreesim.staff.paging import paginate
+from coreesim.staff.selectors import audit_for_object
+from coreesim.staff.services import audit_record
+from partners.choices import LedgerKind, PartnerStatus
+from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
+from partners.services import (
+    api_key_create,
+    api_key_revoke,
+    ledger_credit,
+    partner_balance,
+    partner_can_sell,
+    partner_create,
+    partner_set_status,
+    plan_access_grant,
+    plan_access_revoke,
+    price_override_set,
+)
+from partners.staff.access import (
+    account_manager_assign,
+    account_manager_unassign,
+    account_managers_of,
+    partner_for,
+    visible_partners,
+)
+from partners.staff.forms import (
+    AccountManagerForm,
+    ApiKeyForm,
+    PartnerCreateForm,
+    PlanAccessForm,
+    PriceOverrideForm,
+    TopUpForm,
+    WebhookEndpointForm,
+)
+from partners.webhooks.models import WebhookDelivery
+from partners.webhooks.services import (
+    WebhookUrlRefused,
+    webhook_delivery_redeliver,
+    webhook_endpoint_create,
+)
+from profiles.models import Plan
+
+C = Capability
+
+
+def _detail(partner: Partner) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("staff_partners:detail", args=[partner.pk]))
+
+
+@require(C.VIEW_PARTNERS)
+def partner_list(request: HttpRequest) -> HttpResponse:
+    qs = visible_partners(request.user).order_by("name")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(slug__icontains=q)
+    status = request.GET.get("status", "")
+    if status in PartnerStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "staff/partners/list.html",
+        {"page": paginate(request, qs), "q": q, "status": status, "statuses": PartnerStatus},
+    )
+
+
+@require(C.MANAGE_PARTNERS)
+def partner_new(request: HttpRequest) -> HttpResponse:
+    form = PartnerCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                partner = partner_create(**form.cleaned_data)
+                audit_record(
+                    action="partner.create",
+                    request=request,
+                    target=partner,
+                    after={k: form.cleaned_data[k] for k in ("name", "slug", "currency")},
+                )
+        except (ValidationError, IntegrityError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Partner {partner.name} created.")
+            return _detail(partner)
+    return render(request, "staff/partners/new.html", {"form": form})
+
+
+@require(C.VIEW_PARTNERS)
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    plans = list(Plan.objects.filter(is_active=True).order_by("code"))
+    overrides = {o.plan_id: o.price for o in PriceOverride.objects.filter(partner=partner)}
+    return render(
+        request,
+        "staff/partners/detail.html",
+        {
+            "partner": partner,
+            "balance": partner_balance(partner=partner),
+            "ledger": LedgerEntry.objects.filter(partner=partner).order_by("-created_at")[:20],
+            "keys": ApiKey.objects.filter(partner=partner).order_by("-created_at"),
+            "plans": [
+                (p, partner_can_sell(partner=partner, plan=p), overrides.get(p.pk)) for p in plans
+            ],
+            "endpoints": partner.webhook_endpoints.all(),
+            "deliveries": WebhookDelivery.objects.filter(partner=partner)
+            .select_related("endpoint")
+            .order_by("-created_at")[:20],
+            "managers": account_managers_of(partner),
+            "audit": audit_for_object(object_type="partners.partner", object_id=partner.pk)[:20],
+            "can_manage": can(request.user, C.MANAGE_PARTNERS),
+            "can_finance": can(request.user, C.MANAGE_FINANCE),
+            "manager_form": AccountManagerForm(),
+        },
+    )
+
+
+@require(C.MANAGE_PARTNERS)
+def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    target = (
+        PartnerStatus.ACTIVE
+        if partner.status == PartnerStatus.SUSPENDED
+        else PartnerStatus.SUSPENDED
+    )
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = partner.status
+            partner_set_status(partner=partner, status=target)
+            audit_record(
+                action="partner.suspend"
+                if target == PartnerStatus.SUSPENDED
+                else "partner.activate",
+                request=request,
+                target=partner,
+                before={"status": before},
+                after={"status": target.value},
+                reason=form.cleaned_data["reason"],
+                reason_required=True,
+            )
+        messages.success(request, f"{partner.name} is now {target.label.lower()}.")
+        return _detail(partner)
+    verb = "Suspend" if target == PartnerStatus.SUSPENDED else "Reactivate"
+    return render(
+        request,
+        "staff/includes/confirm.html",
+        {
+            "title": f"{verb} {partner.name}",
+            "question": f"{verb} partner {partner.name}?",
+            "consequence": "A suspended partner's API calls and orders are refused."
+            if target == PartnerStatus.SUSPENDED
+            else "",
+            "form": form,
+            "button": verb,
+            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
+        },
+    )
+
+
+@require(C.MANAGE_PARTNERS)
+def api_key_new(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            key, plaintext = api_key_create(
+                partner=partner, scopes=form.cleaned_data["scopes"], name=form.cleaned_data["name"]
+            )
+            audit_record(
+                action="partner.api_key_create",
+                request=request,
+                target=partner,
+                after={"prefix": key.prefix, "scopes": key.scopes, "name": key.name},
+            )
+        return render(
+            request,
+            "staff/partners/shown_once.html",
+            {"partner": partner, "what": f"API key {key.prefix}", "secret": plaintext},
+        )
+    return render(
+        request,
+        "staff/partners/form.html",
+        {"partner": partner, "form": form, "title": "New API key"},
+    )
+
+
+@require(C.MANAGE_PARTNERS)
+def api_key_revoke_view(request: HttpRequest, pk: int, key_id: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    key = get_object_or_404(ApiKey, partner=partner, pk=key_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            api_key_revoke(key=key)
+            audit_record(
+                action="partner.api_key_revoke",
+                request=request,
+                target=partner,
+                before={"prefix": key.prefix, "revoked": False},
+                after={"prefix": key.prefix, "revoked": True},
+                reason=form.cleaned_data["reason"],
+                reason_required=True,
+            )
+        messages.success(request, f"Key {key.prefix} revoked.")
+        return _detail(partner)
+    return render(
+        request,
+        "staff/includes/confirm.html",
+        {
+            "title": f"Revoke key {key.prefix}",
+            "question": f"Revoke API key {key.prefix} of {partner.name}?",
+            "consequence": "Calls with this key are refused from now on; this cannot be undone.",
+            "form": form,
+            "button": "Revoke",
+            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
+        },
+    )
+
+
+@require(C.MANAGE_FINANCE)
+def top_up(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    form = TopUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            before = partner_balance(partner=partner)
+            entry = ledger_credit(
+                partner=partner,
+                amount=data["amount"],
+                kind=LedgerKind.TOPUP,
+                reference=data["reference"],
+                memo=data["reason"],
+                actor=staff_user(request).get_username(),
+            )
+            audit_record(
+                action="partner.top_up",
+                request=request,
+                target=partner,
+                before={"balance": before},
+                after={"balance": partner_balance(partner=partner), "ledger_entry": entry.pk},
+                reason=data["reason"],
+                reason_required=True,
+            )
+        messages.success(request, f"Added {data['amount']} {partner.currency}.")
+        return _detail(partner)
+    return render(
+        request,
+        "staff/partners/form.html",
+        {"partner": partner, "form": form, "title": "Top up balance"},
+    )
+
+
+@require(C.MANAGE_FINANCE)
+def plan_access(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    current = [
+        p for p in Plan.objects.filter(is_active=True) if partner_can_sell(partner=partner, plan=p)
+    ]
+    form = PlanAccessForm(request.POST or None, initial={"plans": current})
+    if request.method == "POST" and form.is_valid():
+        wanted = set(form.cleaned_data["plans"])
+        with transaction.atomic():
+            plan_access_grant(partner=partner, plans=wanted - set(current))
+            plan_access_revoke(partner=partner, plans=set(current) - wanted)
+            audit_record(
+                action="partner.plan_access",
+                request=request,
+                target=partner,
+                before={"plans": sorted(p.code for p in current)},
+                after={"plans": sorted(p.code for p in wanted)},
+                reason=form.cleaned_data["reason"],
+                reason_required=True,
+            )
+        messages.success(request, "Plan access saved.")
+        return _detail(partner)
+    return render(
+        request,
+        "staff/partners/form.html",
+        {"partner": partner, "form": form, "title": "Plan access"},
+    )
+
+
+@require(C.MANAGE_FINANCE)
+def price_override(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    form = PriceOverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        plan, price = form.cleaned_data["plan"], form.cleaned_data["price"]
+        with transaction.atomic():
+            old = PriceOverride.objects.filter(partner=partner, plan=plan).first()
+            price_override_set(partner=partner, plan=plan, price=price)
+            audit_record(
+                action="partner.price_override",
+                request=request,
+                target=partner,
+                before={"plan": plan.code, "price": old.price if old else None},
+                after={"plan": plan.code, "price": price},
+                reason=form.cleaned_data["reason"],
+                reason_required=True,
+            )
+        messages.success(
+            request, f"{plan.code} now costs {partner.name} {price} {partner.currency}."
+        )
+        return _detail(partner)
+    return render(
+        request,
+        "staff/partners/form.html",
+        {"partner": partner, "form": form, "title": "Price override"},
+    )
+
+
+@require(C.MANAGE_PARTNERS)
+def webhook_new(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    form = WebhookEndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                endpoint, secret = webhook_endpoint_create(
+                    partner=partner,
+                    url=data["url"],
+                    event_types=data["event_types"],
+                    description=data["description"],
+                )
+                audit_record(
+                    action="partner.webhook_create",
+                    request=request,
+                    target=partner,
+                    after={"endpoint": endpoint.pk, "url": endpoint.url},
+                )
+        except WebhookUrlRefused as exc:
+            form.add_error("url", str(exc))
+        else:
+            return render(
+                request,
+                "staff/partners/shown_once.html",
+                {"partner": partner, "what": f"signing secret of {endpoint.url}", "secret": secret},
+            )
+    return render(
+        request,
+        "staff/partners/form.html",
+        {"partner": partner, "form": form, "title": "New webhook endpoint"},
+    )
+
+
+@require_POST
+@require(C.MANAGE_PARTNERS)
+def webhook_redeliver(request: HttpRequest, pk: int, delivery_id: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    delivery = get_object_or_404(WebhookDelivery, partner=partner, pk=delivery_id)
+    with transaction.atomic():
+        webhook_delivery_redeliver(delivery=delivery)
+        audit_record(
+            action="partner.webhook_redeliver",
+            request=request,
+            target=partner,
+            after={"delivery": delivery.message_id, "event": delivery.event_type},
+        )
+    messages.success(request, f"Delivery {delivery.message_id} queued again.")
+    return _detail(partner)
+
+
+@require_POST
+@require(C.MANAGE_PARTNERS)
+def account_manager(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    form = AccountManagerForm(request.POST)
+    if form.is_valid():
+        user: User = form.cleaned_data["user"]
+        remove = request.POST.get("remove") == "1"
+        with transaction.atomic():
+            if remove:
+                account_manager_unassign(partner=partner, user=user)
+            else:
+                account_manager_assign(partner=partner, user=user)
+            audit_record(
+                action="partner.account_manager_" + ("unassign" if remove else "assign"),
+                request=request,
+                target=partner,
+                after={"user": user.get_username()},
+            )
+        messages.success(request, "Account managers saved.")
+    return _detail(partner)
