@@ -21,22 +21,28 @@ class InvalidIccid(ValueError):
         super().__init__(message)
 
 
+# Digit value after Luhn doubling, indexed by the ASCII code of the digit.
+_DOUBLED = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
+_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
+
+
+def _luhn_sum(digits: bytes, *, double_last: bool) -> int:
+    """Luhn sum of ASCII ``digits``; the rightmost one is doubled when ``double_last``."""
+    reversed_digits = digits[::-1]
+    doubled, kept = (1, 0) if not double_last else (0, 1)
+    return sum(reversed_digits[doubled::2].translate(_DOUBLED)) + sum(
+        reversed_digits[kept::2].translate(_VALUE)
+    )
+
+
 def luhn_check_digit(body: str) -> str:
-    """The Luhn (ISO/IEC 7812) digit that completes ``body``."""
-    total = 0
-    for index, char in enumerate(reversed(body)):
-        value = ord(char) - 48
-        if index % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
+    """The Luhn (ISO/IEC 7812) digit that completes ``body`` (ASCII digits)."""
+    return str((10 - _luhn_sum(body.encode(), double_last=True) % 10) % 10)
 
 
 def luhn_valid(number: str) -> bool:
-    """True when the last digit of ``number`` is its Luhn check digit."""
-    return len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]
+    """True when the last digit of ``number`` (ASCII digits) is its Luhn check digit."""
+    return len(number) >= 2 and _luhn_sum(number.encode(), double_last=False) % 10 == 0
 
 
 def iccid_parse(value: str) -> str:

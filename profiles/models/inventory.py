@@ -73,8 +73,11 @@ class Profile(models.Model):
         "profiles.ProfileImport",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="profiles",
+        help_text="The import that brought it in (no database constraint: a bulk import "
+        "would pay a foreign-key check per row for an informational link)",
     )
 
     activation_code = EncryptedTextField()
@@ -107,8 +110,11 @@ class Profile(models.Model):
                 condition=Q(state=ProfileState.AVAILABLE),
                 name="profile_available_by_pool",
             ),
-            models.Index(fields=["pool", "state"], name="profile_pool_state"),
-            models.Index(fields=["pool", "reserved_at"], name="profile_pool_reserved_at"),
+            models.Index(
+                fields=["pool", "reserved_at"],
+                condition=Q(reserved_at__isnull=False),
+                name="profile_pool_reserved_at",
+            ),
             models.Index(fields=["eid"], name="profile_eid", condition=~Q(eid="")),
         ]
         constraints = [

@@ -20,6 +20,7 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partner
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Partner {n}")
     slug = factory.Sequence(lambda n: f"partner-{n}")

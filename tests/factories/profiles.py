@@ -68,6 +68,7 @@ class ProfilePoolFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProfilePool
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"pool-{n}")
     smdp_server = factory.SubFactory(SmdpServerFactory)

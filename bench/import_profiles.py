@@ -1,0 +1,135 @@
+"""Benchmark ``pool_import`` against a plain ``COPY`` of the same file.
+
+Generates N valid rows (default 1,000,000: ICCID, IMSI, PIN1, PUK1), times a bare ``COPY``
+of the file into an unindexed table, then ``pool_import`` of the same file into a fresh
+pool, and prints rows/s for both and the ratio. Everything it creates is removed again.
+
+    DATABASE_URL=postgres://… .venv/bin/python bench/import_profiles.py [--rows N]
+        [--columns iccid,imsi,pin1,puk1]
+
+Target (issue 4): pool_import ≥ 50 % of raw COPY, and 1M rows in under 20 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coreesim.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from profiles.iccid import luhn_check_digit  # noqa: E402
+from profiles.models import Profile, ProfileImport, ProfilePool  # noqa: E402
+from profiles.services.imports import pool_import  # noqa: E402
+from smdp_client.models import SmdpServer  # noqa: E402
+
+ISSUER = "8999001"  # a range no fixture or demo data uses
+
+
+def generate(path: Path, rows: int, columns: list[str]) -> None:
+    makers = {
+        "iccid": lambda i: (lambda b: b + luhn_check_digit(b))(f"{ISSUER}{i:011d}"),
+        "imsi": lambda i: f"99901{i:010d}",
+        "pin1": lambda i: f"{i % 10000:04d}",
+        "puk1": lambda i: f"{(i * 7919) % 100_000_000:08d}",
+        "pin2": lambda i: f"{(i + 17) % 10000:04d}",
+        "puk2": lambda i: f"{(i * 104729) % 100_000_000:08d}",
+    }
+    with path.open("w") as out:
+        out.write(",".join(c.upper() for c in columns) + "\n")
+        for i in range(rows):
+            out.write(",".join(makers[c](i) for c in columns) + "\n")
+
+
+def raw_copy(path: Path, columns: list[str]) -> float:
+    """A plain COPY of the same file into a bare (logged, unindexed) table, committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        cursor.execute(f"CREATE TABLE bench_raw_copy ({', '.join(f'{c} text' for c in columns)})")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor, path.open("rb") as handle:
+        handle.readline()
+        with cursor.cursor.copy(
+            f"COPY bench_raw_copy ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_copy")
+    return elapsed
+
+
+def cleanup() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM profiles_profile WHERE pool_id IN "
+            "(SELECT id FROM profiles_profilepool WHERE name = 'bench-import')"
+        )
+    ProfileImport.objects.filter(pool__name="bench-import").delete()
+    ProfilePool.objects.filter(name="bench-import").delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--columns", default="iccid,imsi,pin1,puk1")
+    args = parser.parse_args()
+    columns = [c.strip().lower() for c in args.columns.split(",")]
+
+    cleanup()
+    server, _ = SmdpServer.objects.get_or_create(
+        name="bench-smdp",
+        defaults={
+            "base_url": "http://127.0.0.1:8701",
+            "smdp_address": "smdp.bench.test",
+            "requester_id": "bench",
+            "allow_plain_http": True,
+        },
+    )
+    pool = ProfilePool.objects.create(name="bench-import", smdp_server=server, profile_type="X")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "profiles.csv"
+        started = time.perf_counter()
+        generate(path, args.rows, columns)
+        size_mb = path.stat().st_size / 1e6
+        print(
+            f"generated {args.rows:,} rows ({size_mb:.1f} MB) in "
+            f"{time.perf_counter() - started:.1f} s; columns {', '.join(columns)}"
+        )
+        copy_s = raw_copy(path, columns)
+        print(f"raw COPY:     {copy_s:6.2f} s  {args.rows / copy_s:>12,.0f} rows/s")
+        started = time.perf_counter()
+        phases: dict[str, float] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            phases[phase] = time.perf_counter() - started
+
+        record = pool_import(pool=pool, path=path, actor="bench", progress=progress)
+        import_s = time.perf_counter() - started
+        print(
+            "  phases (s since start, at end of each):",
+            ", ".join(f"{name} {at:.2f}" for name, at in phases.items()),
+        )
+        assert record.imported == args.rows, record.errors[:3]
+        print(f"pool_import:  {import_s:6.2f} s  {args.rows / import_s:>12,.0f} rows/s")
+        print(
+            f"ratio: {copy_s / import_s:.0%} of raw COPY speed "
+            f"(target ≥ 50 %); under 20 s: {'yes' if import_s < 20 else 'no'}"
+        )
+    assert Profile.objects.filter(pool=pool).count() == args.rows
+    cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""pool_import: all or nothing, skip-invalid with a reject report, and every error message."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from profiles.choices import ImportErrorCode, ImportStatus, ProfileState
+from profiles.models import Profile, ProfileImport, ProfilePool
+from profiles.services.imports import ImportRefused, pool_import
+from tests.factories.profiles import ProfileFactory, ProfilePoolFactory, iccid_for
+
+pytestmark = pytest.mark.django_db
+
+A, B, C = iccid_for(1), iccid_for(2), iccid_for(3)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profiles.csv"
+    path.write_text(text)
+    return path
+
+
+def refused(pool: ProfilePool, path: Path) -> ImportRefused:
+    with pytest.raises(ImportRefused) as caught:
+        pool_import(pool=pool, path=path)
+    return caught.value
+
+
+@pytest.fixture
+def pool() -> ProfilePool:
+    return ProfilePoolFactory()
+
+
+def test_a_clean_file_is_imported_with_canonical_iccids_and_encrypted_secrets(
+    pool: ProfilePool, tmp_path: Path
+) -> None:
+    path = write(tmp_path, f"ICCID,IMSI,PIN1,PUK1\n{A}F,234150000000001,1234,12345678\n{B},,,\n")
+
+    record = pool_import(pool=pool, path=path)
+
+    assert (record.status, record.total, record.imported, record.rejected) == (
+        ImportStatus.SUCCEEDED,
+        2,
+        2,
+        0,
+    )
+    first = Profile.objects.get(iccid=A)
+    assert first.pool == pool
+    assert first.state == ProfileState.AVAILABLE
+    assert first.imsi == "234150000000001"
+    assert first.pin1.reveal() == "1234"
+    assert first.puk1.reveal() == "12345678"
+    assert first.profile_import == record
+    second = Profile.objects.get(iccid=B)
+    assert second.pin1 is None
+    assert second.imsi == ""
+
+
+def test_secrets_are_not_stored_in_clear(pool: ProfilePool, tmp_path: Path) -> None:
+    pool_import(pool=pool, path=write(tmp_path, f"ICCID,PIN1\n{A},4321\n"))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pin1 FROM profiles_profile WHERE iccid = %s", [A])
+        stored = cursor.fetchone()[0]
+    assert "4321" not in stored
+    assert stored.startswith("enc1:")
+
+
+def test_one_bad_line_imports_nothing(pool: ProfilePool, tmp_path: Path) -> None:
+    wrong_check_digit = B[:-1] + str((int(B[-1]) + 1) % 10)
+    path = write(tmp_path, f"ICCID\n{A}\n{wrong_check_digit}\n{C}\n")
+
+    error = refused(pool, path)
+
+    assert error.count == 1
+    assert error.problems[0].line == 3
+    assert error.problems[0].column == "ICCID"
+    assert not Profile.objects.exists()
+    record = ProfileImport.objects.get()
+    assert record.status == ImportStatus.FAILED
+    assert record.error_count == 1
+    assert record.errors[0]["line"] == 3
+
+
+def test_skip_invalid_imports_the_rest_and_reports_rejects(
+    pool: ProfilePool, tmp_path: Path
+) -> None:
+    path = write(tmp_path, f"ICCID,IMSI\n{A},23415\n{B},234150000000002\n{B},\n{C},\n")
+    report = tmp_path / "rejects.csv"
+
+    record = pool_import(pool=pool, path=path, skip_invalid=True, report_path=report)
+
+    assert record.status == ImportStatus.PARTIAL
+    assert (record.total, record.imported, record.rejected) == (4, 2, 2)
+    assert set(Profile.objects.values_list("iccid", flat=True)) == {B, C}
+    rows = list(csv.DictReader(report.open()))
+    assert [(r["line"], r["column"], r["code"]) for r in rows] == [
+        ("2", "IMSI", ImportErrorCode.IMSI_INVALID),
+        ("4", "ICCID", ImportErrorCode.ICCID_DUPLICATE_IN_FILE),
+    ]
+    assert record.report_path == str(report)
+
+
+def test_blank_lines_are_skipped_but_counted_in_line_numbers(
+    pool: ProfilePool, tmp_path: Path
+) -> None:
+    error = refused(pool, write(tmp_path, f"ICCID\n{A}\n\n12345\n"))
+    assert error.problems[0].line == 4
+
+
+def test_windows_line_endings_and_a_byte_order_mark_are_accepted(
+    pool: ProfilePool, tmp_path: Path
+) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(f"\ufeffICCID,IMSI\r\n{A},234150000000001\r\n".encode())
+    assert pool_import(pool=pool, path=path).imported == 1
+    assert Profile.objects.get().imsi == "234150000000001"
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (
+            "ICCID\n89882470000000000A1\n",
+            ImportErrorCode.ICCID_INVALID,
+            "line 2, column ICCID: the ICCID '89882470000000000A1' must contain only digits "
+            "(a trailing F is allowed)",
+        ),
+        (
+            "ICCID\n12345\n",
+            ImportErrorCode.ICCID_INVALID,
+            "line 2, column ICCID: the ICCID '12345' has 5 digits; it must have 19 or 20",
+        ),
+        (
+            "ICCID\n8988247000000000011\n",
+            ImportErrorCode.ICCID_INVALID,
+            "line 2, column ICCID: the ICCID '8988247000000000011' fails its Luhn check digit "
+            "(expected 9 at the end)",
+        ),
+        (
+            "ICCID,IMSI\n,234150000000001\n",
+            ImportErrorCode.ICCID_INVALID,
+            "line 2, column ICCID: the ICCID is empty",
+        ),
+        (
+            f"ICCID,IMSI\n{A}\n",
+            ImportErrorCode.MALFORMED_LINE,
+            "line 2: the line has 1 fields; the header has 2",
+        ),
+        (
+            f"ICCID\n{A}\n{A}\n",
+            ImportErrorCode.ICCID_DUPLICATE_IN_FILE,
+            f"line 3, column ICCID: the ICCID {A} is repeated (first on line 2)",
+        ),
+        (
+            f"ICCID,IMSI\n{A},2341X\n",
+            ImportErrorCode.IMSI_INVALID,
+            "line 2, column IMSI: the IMSI '2341X' must be 6 to 15 digits",
+        ),
+        (
+            f"ICCID,IMSI\n{A},234150000000001\n{B},234150000000001\n",
+            ImportErrorCode.IMSI_DUPLICATE_IN_FILE,
+            "line 3, column IMSI: the IMSI 234150000000001 is repeated (first on line 2)",
+        ),
+        (
+            f"ICCID,PIN1\n{A},12\n",
+            ImportErrorCode.PIN_INVALID,
+            "line 2, column PIN1: the PIN1 must be 4 to 8 digits",
+        ),
+        (
+            f"ICCID,PIN2\n{A},12ab\n",
+            ImportErrorCode.PIN_INVALID,
+            "line 2, column PIN2: the PIN2 must be 4 to 8 digits",
+        ),
+        (
+            f"ICCID,PUK1\n{A},1234567\n",
+            ImportErrorCode.PUK_INVALID,
+            "line 2, column PUK1: the PUK1 must be 8 digits",
+        ),
+        (
+            f"ICCID,PUK2\n{A},123456789\n",
+            ImportErrorCode.PUK_INVALID,
+            "line 2, column PUK2: the PUK2 must be 8 digits",
+        ),
+        (
+            "ICCID,Colour\n",
+            ImportErrorCode.UNKNOWN_COLUMN,
+            "line 1, column Colour: unknown column 'Colour'; the columns allowed are ICCID, "
+            "IMSI, PIN1, PUK1, PIN2, PUK2",
+        ),
+        (
+            "ICCID,imsi,IMSI\n",
+            ImportErrorCode.DUPLICATE_COLUMN,
+            "line 1, column IMSI: column 'IMSI' appears twice",
+        ),
+        (
+            "IMSI\n234150000000001\n",
+            ImportErrorCode.MISSING_ICCID_COLUMN,
+            "line 1: the header has no ICCID column",
+        ),
+        ("", ImportErrorCode.EMPTY_FILE, "file: the file is empty"),
+        ("ICCID\n\n", ImportErrorCode.EMPTY_FILE, "file: the file has no data lines"),
+    ],
+)
+def test_every_error_names_its_line_column_and_reason(
+    pool: ProfilePool, tmp_path: Path, content: str, code: ImportErrorCode, message: str
+) -> None:
+    error = refused(pool, write(tmp_path, content))
+
+    assert error.problems[0].code == code
+    assert str(error.problems[0]) == message
+
+
+def test_a_profile_already_in_the_inventory_is_named(pool: ProfilePool, tmp_path: Path) -> None:
+    ProfileFactory(iccid=A, imsi="234150000000001")
+
+    error = refused(pool, write(tmp_path, f"ICCID,IMSI\n{A},234150000000001\n"))
+
+    assert [str(p) for p in error.problems] == [
+        f"line 2, column ICCID: the ICCID {A} is already in the inventory",
+        "line 2, column IMSI: the IMSI 234150000000001 is already in the inventory",
+    ]
+
+
+@pytest.mark.parametrize("column", ["Ki", "OPc", "K4", "OP", "eKi", "KIC"])
+def test_network_key_columns_are_refused_with_the_reason(
+    pool: ProfilePool, tmp_path: Path, column: str
+) -> None:
+    error = refused(pool, write(tmp_path, f"ICCID,{column}\n{A},00112233\n"))
+
+    problem = error.problems[0]
+    assert problem.code == ImportErrorCode.FORBIDDEN_COLUMN
+    assert "belong in the HSS/AuC and in the SM-DP+'s profile package" in problem.message
+    assert not Profile.objects.exists()
+
+
+def test_the_refusal_lists_the_total_count(pool: ProfilePool, tmp_path: Path) -> None:
+    error = refused(pool, write(tmp_path, "ICCID\n1\n2\n3\n4\n5\n"))
+    assert error.count == 5
+    assert str(error).endswith("(and 2 more)")
