@@ -266,7 +266,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # orders: re-ring provisioning jobs no worker took, finish stuck orders, expiry.
+    "orders-outbox-resend": {"task": "orders.outbox_resend", "schedule": 30.0},
+    "orders-resolve-stuck": {"task": "orders.resolve_stuck", "schedule": 300.0},
+    "orders-expire-esims": {"task": "orders.expire_esims", "schedule": 600.0},
+    "orders-expiry-notices": {"task": "orders.expiry_notices", "schedule": 3600.0},
 }
+# Bearer token of the internal usage endpoint (orders); empty keeps the endpoint closed.
+USAGE_INGEST_TOKEN = env.str("USAGE_INGEST_TOKEN", default="")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,0 +1,250 @@
+"""Orders, the eSIMs they deliver, top-ups, usage, and the provisioning outbox.
+
+Invariants the database holds by itself (not only the services):
+- a profile is in at most one eSIM (``Esim.profile`` is a unique one-to-one; an eSIM that gives
+  its profile back, e.g. cancelled unused, lets go of it and keeps the ICCID as history);
+- an idempotency key places at most one order per partner;
+- each usage threshold event exists at most once per eSIM and allowance period;
+- a usage record from the network is counted at most once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from coreesim.fields import EncryptedTextField
+from orders.choices import (
+    MAX_QUANTITY,
+    MIN_QUANTITY,
+    EsimStatus,
+    EsimStep,
+    FailureOutcome,
+    JobKind,
+    JobStatus,
+    OrderStatus,
+    UsageEventKind,
+)
+
+
+def money(**kwargs: object) -> models.DecimalField:
+    """A money column: ``Decimal`` with cents, never a float."""
+    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)  # type: ignore[arg-type]
+
+
+class Order(models.Model):
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="orders")
+    plan = models.ForeignKey("profiles.Plan", on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=24, choices=OrderStatus.choices, default=OrderStatus.PROVISIONING
+    )
+    currency = models.CharField(max_length=3)
+    unit_price = money()
+    total_price = money()
+    refunded_amount = money(default=Decimal("0.00"))
+    idempotency_key = models.CharField(max_length=255)
+    reference = models.CharField(max_length=255, blank=True, help_text="The partner's reference")
+    traveler_email = models.EmailField(blank=True)
+    traveler_name = models.CharField(max_length=255, blank=True)
+    eid = models.CharField(max_length=32, blank=True, help_text="Binds the profiles to one eUICC")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "idempotency_key"], name="order_idempotency_key_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=MIN_QUANTITY, quantity__lte=MAX_QUANTITY),
+                name="order_quantity_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status=OrderStatus.PROVISIONING),
+                name="order_provisioning",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.pk} ({self.status})"
+
+
+class Esim(models.Model):
+    """One sold profile: what the traveler installs, with its allowance and validity."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="esims")
+    profile = models.OneToOneField(
+        "profiles.Profile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="esim",
+        help_text="Empty once the profile went back to stock (cancelled unused)",
+    )
+    iccid = models.CharField(max_length=20, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=EsimStatus.choices, default=EsimStatus.PROVISIONING
+    )
+    step = models.CharField(max_length=24, choices=EsimStep.choices, default=EsimStep.NONE)
+    eid = models.CharField(max_length=32, blank=True)
+    smdp_address = models.CharField(max_length=255, blank=True)
+    activation_code = EncryptedTextField()
+    confirmation_required = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=32, blank=True, help_text="subject/reason")
+    failure_reason = models.TextField(blank=True, help_text="The SM-DP+'s words, verbatim")
+    failure_outcome = models.CharField(max_length=16, blank=True, choices=FailureOutcome.choices)
+    attempts = models.PositiveIntegerField(default=0)
+    suspended_from = models.CharField(
+        max_length=16, blank=True, help_text="The profile state to resume to after a suspension"
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is provisioning this eSIM until then"
+    )
+    data_mb = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Allowance (plan + top-ups); empty = unlimited"
+    )
+    data_used_mb = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+    validity_days = models.PositiveIntegerField()
+    allowance_period = models.PositiveIntegerField(
+        default=0, help_text="Counts top-ups: thresholds fire once per period"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "eSIM"
+        indexes = [
+            models.Index(
+                fields=["order"],
+                condition=Q(status=EsimStatus.PROVISIONING),
+                name="esim_provisioning",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"eSIM {self.iccid} ({self.status})"
+
+
+class EsimReissue(models.Model):
+    """History of reissues: the old code stopped working, a new one was provisioned."""
+
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="reissues")
+    old_iccid = models.CharField(max_length=20)
+    new_iccid = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=255)
+    actor = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"reissue of eSIM {self.esim_id}: {self.old_iccid} -> {self.new_iccid}"
+
+
+class TopUp(models.Model):
+    esim = models.ForeignKey(Esim, on_delete=models.PROTECT, related_name="top_ups")
+    plan = models.ForeignKey("profiles.Plan", on_delete=models.PROTECT, related_name="top_ups")
+    currency = models.CharField(max_length=3)
+    price = money()
+    data_mb = models.PositiveIntegerField(null=True, blank=True)
+    validity_days = models.PositiveIntegerField()
+    previous_expires_at = models.DateTimeField(null=True, blank=True)
+    new_expires_at = models.DateTimeField(null=True, blank=True)
+    previous_data_mb = models.PositiveIntegerField(null=True, blank=True)
+    new_data_mb = models.PositiveIntegerField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["esim", "idempotency_key"], name="top_up_idempotency_key_per_esim"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"top-up {self.pk} of eSIM {self.esim_id}"
+
+
+class UsageRecord(models.Model):
+    """One data-usage record from the network side; ``record_id`` makes ingest repeatable."""
+
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="usage_records")
+    record_id = models.CharField(max_length=128, unique=True)
+    used_mb = models.DecimalField(max_digits=14, decimal_places=3)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period_end", "id"]
+
+    def __str__(self) -> str:
+        return f"usage {self.record_id}: {self.used_mb} MB"
+
+
+class UsageEvent(models.Model):
+    """A threshold crossed (50/80/100 % data, 3 days/1 day left): emitted once per period."""
+
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="usage_events")
+    kind = models.CharField(max_length=16, choices=UsageEventKind.choices)
+    period = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["esim", "kind", "period"], name="usage_event_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for eSIM {self.esim_id}"
+
+
+class ProvisioningJob(models.Model):
+    """The outbox row of one provisioning job: the broker message is only its doorbell.
+
+    Written in the transaction that accepts the order; the beat task re-sends every pending job
+    whose ``next_attempt_at`` has passed, so an order accepted while the broker was down (or whose
+    message was lost with a worker) is still provisioned.
+    """
+
+    kind = models.CharField(max_length=16, choices=JobKind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="jobs")
+    esim = models.ForeignKey(
+        Esim, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs"
+    )
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
+    sends = models.PositiveIntegerField(default=0, help_text="Times the doorbell was rung")
+    next_attempt_at = models.DateTimeField(help_text="Re-send if still pending after this")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status=JobStatus.PENDING),
+                name="provisioning_job_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.status})"

@@ -1,0 +1,355 @@
+"""The ES2+ pipeline: DownloadOrder → ConfirmOrder(releaseFlag) → activation code → released.
+
+Each eSIM is claimed with a lease before any ES2+ call, so two deliveries of the same job (the
+after-commit message and an outbox re-send, or a redelivery after a worker died) never work on
+one eSIM at once. ``Esim.step`` records how far the SM-DP+ got, so a retry resumes with the next
+call instead of repeating one the SM-DP+ already executed.
+
+Failures:
+- transport failures and retryable refusals raise ``TransientError``: the task retries with
+  backoff and the lease is released for it;
+- business refusals fail the eSIM with the SM-DP+'s words, give the profile back to stock (after
+  a CancelOrder if the SM-DP+ already holds it) or quarantine it when the profile record itself
+  is in doubt, and refund the partner for it;
+- when no eSIM of the order is left in progress the order settles as completed,
+  partially_completed or failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from coreesim.secrets import reveal
+from coreesim.tasks import TransientError
+from orders.activation import activation_code_build
+from orders.choices import (
+    ORDER_FINAL_STATUSES,
+    EsimStatus,
+    EsimStep,
+    FailureOutcome,
+    JobStatus,
+    OrderStatus,
+)
+from orders.models import Esim, Order, ProvisioningJob
+from orders.services.outbox import provisioning_job_done, provisioning_job_running
+from orders.signals import esim_failed, esim_released, order_settled, send_on_commit
+from partners.services import ledger_credit
+from profiles.choices import EventSource, ProfileState
+from profiles.services import profile_transition
+from smdp_client.choices import FailureAction, FinalProfileStatus
+from smdp_client.errors import Es2Error, Es2FunctionError, Es2ProtocolError, Es2TransportError
+from smdp_client.services import es2_cancel_order, es2_confirm_order, es2_download_order
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+ACTOR = "provisioning"
+# Refusals that put our profile record itself in doubt: a human must look before it is sold.
+QUARANTINE_ACTIONS = frozenset({FailureAction.FLAG_PROFILE, FailureAction.RESYNC})
+
+
+class RetryLater(TransientError):
+    """A refusal the classification table marks retryable: try the same step again later."""
+
+
+def _claim(esim_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Esim.objects.filter(pk=esim_id, status=EsimStatus.PROVISIONING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+
+
+def _unclaim(esim_id: int) -> None:
+    Esim.objects.filter(pk=esim_id).update(lease_until=None)
+
+
+def _load(esim_id: int) -> Esim:
+    return Esim.objects.select_related(
+        "order", "order__partner", "profile", "profile__pool", "profile__pool__smdp_server"
+    ).get(pk=esim_id)
+
+
+def esim_provision(*, esim_id: int) -> EsimStatus:
+    """Run the ES2+ steps still missing for one eSIM; returns its status afterwards.
+
+    Raises ``TransientError`` (transport failure or retryable refusal) for the caller to retry;
+    every other outcome is recorded on the eSIM.
+    """
+    if not _claim(esim_id):
+        return EsimStatus(Esim.objects.values_list("status", flat=True).get(pk=esim_id))
+    try:
+        esim = _load(esim_id)
+        log = {"order_id": esim.order_id, "esim_id": esim.pk, "iccid": esim.iccid}
+        assert esim.profile is not None
+        server = esim.profile.pool.smdp_server
+        try:
+            if esim.step == EsimStep.NONE:
+                es2_download_order(
+                    server=server,
+                    iccid=esim.iccid,
+                    eid=esim.eid or None,
+                    profile_type=esim.profile.pool.profile_type or None,
+                )
+                Esim.objects.filter(pk=esim.pk).update(step=EsimStep.DOWNLOAD_ORDERED)
+                esim.step = EsimStep.DOWNLOAD_ORDERED
+                logger.info("esim_download_ordered", extra=log)
+            confirmation_code = reveal(esim.profile.confirmation_code) or None
+            result = es2_confirm_order(
+                server=server,
+                iccid=esim.iccid,
+                release_flag=True,
+                eid=esim.eid or None,
+                confirmation_code=confirmation_code,
+            )
+        except Es2FunctionError as exc:
+            if exc.retryable:
+                logger.warning("esim_refusal_retry", extra={**log, "code": _code(exc)})
+                raise RetryLater(str(exc)) from exc
+            esim_fail(esim=esim, error=exc)
+            return EsimStatus.FAILED
+        except Es2ProtocolError as exc:
+            esim_fail(esim=esim, error=exc)
+            return EsimStatus.FAILED
+        except Es2TransportError:
+            logger.warning("esim_transport_retry", extra={**log, "step": esim.step})
+            raise
+        code = activation_code_build(
+            smdp_address=result.smdp_address,
+            matching_id=result.matching_id,
+            oid=server.smdp_oid or None,
+            confirmation_required=confirmation_code is not None,
+        )
+        esim_release(
+            esim=esim,
+            smdp_address=result.smdp_address,
+            matching_id=result.matching_id,
+            activation_code=code,
+            eid=result.eid or esim.eid,
+        )
+        return EsimStatus.RELEASED
+    finally:
+        _unclaim(esim_id)
+
+
+def _code(exc: Es2Error) -> str:
+    if isinstance(exc, Es2FunctionError):
+        return f"{exc.subject_code}/{exc.reason_code}"
+    return "protocol"
+
+
+@transaction.atomic
+def esim_release(
+    *, esim: Esim, smdp_address: str, matching_id: str, activation_code: str, eid: str
+) -> None:
+    """Store the activation code (encrypted) and mark the eSIM and its profile released."""
+    assert esim.profile is not None
+    now = timezone.now()
+    profile_transition(
+        profile=esim.profile,
+        to_state=ProfileState.RELEASED,
+        source=EventSource.SYSTEM,
+        actor=ACTOR,
+        reason=f"ConfirmOrder for order {esim.order_id}",
+        payload={"smdp_address": smdp_address, "order_id": esim.order_id},
+        matching_id=matching_id,
+        activation_code=activation_code,
+    )
+    Esim.objects.filter(pk=esim.pk).update(
+        status=EsimStatus.RELEASED,
+        step=EsimStep.CONFIRMED,
+        smdp_address=smdp_address,
+        activation_code=activation_code,
+        confirmation_required=esim.profile.confirmation_code is not None,
+        eid=eid or "",
+        released_at=now,
+        failure_code="",
+        failure_reason="",
+    )
+    esim.refresh_from_db()
+    logger.info(
+        "esim_released",
+        extra={"order_id": esim.order_id, "esim_id": esim.pk, "iccid": esim.iccid},
+    )
+    send_on_commit(esim_released, esim=esim)
+
+
+def _failure_text(error: Es2Error | str) -> tuple[str, str]:
+    if isinstance(error, Es2FunctionError):
+        return f"{error.subject_code}/{error.reason_code}", error.message or str(error)
+    if isinstance(error, Es2ProtocolError):
+        return "protocol", str(error)
+    return "", str(error)
+
+
+def _should_quarantine(error: Es2Error | str) -> bool:
+    """By rule: a refusal about the profile record, a broken answer or an unknown outcome."""
+    if isinstance(error, Es2FunctionError):
+        return FailureAction(error.action) in QUARANTINE_ACTIONS
+    return True
+
+
+def _cancel_at_smdp(esim: Esim) -> bool:
+    """Give a profile the SM-DP+ already holds back to its stock; False when that failed."""
+    assert esim.profile is not None
+    try:
+        es2_cancel_order(
+            server=esim.profile.pool.smdp_server,
+            iccid=esim.iccid,
+            final_status=FinalProfileStatus.AVAILABLE,
+        )
+    except Es2Error as exc:
+        logger.warning(
+            "esim_cancel_after_failure_failed",
+            extra={"esim_id": esim.pk, "iccid": esim.iccid, "error": str(exc)},
+        )
+        return False
+    return True
+
+
+def esim_fail(*, esim: Esim, error: Es2Error | str) -> None:
+    """Fail one eSIM: profile back to stock or quarantined, partner refunded, order settled.
+
+    The CancelOrder that returns an SM-DP+-held profile to stock happens before the transaction,
+    so no database lock is held over the network.
+    """
+    quarantine = _should_quarantine(error)
+    if not quarantine and esim.step != EsimStep.NONE:
+        quarantine = not _cancel_at_smdp(esim)
+    _esim_fail_record(esim_id=esim.pk, error=error, quarantine=quarantine)
+
+
+@transaction.atomic
+def _esim_fail_record(*, esim_id: int, error: Es2Error | str, quarantine: bool) -> None:
+    esim = (
+        Esim.objects.select_for_update(of=("self",))
+        .select_related("order", "order__partner", "profile")
+        .get(pk=esim_id)
+    )
+    if esim.status != EsimStatus.PROVISIONING:
+        return
+    code, reason = _failure_text(error)
+    profile = esim.profile
+    outcome = FailureOutcome.QUARANTINED if quarantine else FailureOutcome.RESTOCKED
+    if profile is not None:
+        profile_transition(
+            profile=profile,
+            to_state=ProfileState.ERROR if quarantine else ProfileState.AVAILABLE,
+            source=EventSource.SYSTEM,
+            actor=ACTOR,
+            reason=f"provisioning failed: {code} {reason}".strip(),
+            payload={"order_id": esim.order_id, "code": code, "message": reason},
+        )
+    order = esim.order
+    ledger_credit(
+        partner=order.partner,
+        amount=order.unit_price,
+        reference=f"order:{order.pk}:esim:{esim.pk}:refund",
+    )
+    Order.objects.filter(pk=order.pk).update(
+        refunded_amount=F("refunded_amount") + order.unit_price
+    )
+    Esim.objects.filter(pk=esim.pk).update(
+        status=EsimStatus.FAILED,
+        profile=None,
+        failure_code=code,
+        failure_reason=reason,
+        failure_outcome=outcome,
+    )
+    esim.refresh_from_db()
+    logger.warning(
+        "esim_failed",
+        extra={
+            "order_id": order.pk,
+            "esim_id": esim.pk,
+            "iccid": esim.iccid,
+            "code": code,
+            "outcome": outcome,
+        },
+    )
+    send_on_commit(esim_failed, esim=esim)
+
+
+@transaction.atomic
+def order_settle(*, order_id: int) -> OrderStatus:
+    """Give the order its final status once none of its eSIMs is still provisioning."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status in ORDER_FINAL_STATUSES:
+        return OrderStatus(order.status)
+    statuses = list(order.esims.values_list("status", flat=True))
+    if EsimStatus.PROVISIONING in statuses:
+        return OrderStatus(order.status)
+    delivered = sum(1 for s in statuses if s != EsimStatus.FAILED)
+    if delivered == len(statuses):
+        status = OrderStatus.COMPLETED
+    elif delivered:
+        status = OrderStatus.PARTIALLY_COMPLETED
+    else:
+        status = OrderStatus.FAILED
+    order.status = status
+    order.completed_at = timezone.now()
+    order.save(update_fields=["status", "completed_at"])
+    logger.info(
+        "order_settled", extra={"order_id": order.pk, "status": status, "delivered": delivered}
+    )
+    send_on_commit(order_settled, order=order)
+    return status
+
+
+def provisioning_job_run(*, job_id: int) -> None:
+    """Provision every eSIM of the job that is still in progress, then settle the order."""
+    job = ProvisioningJob.objects.select_related("order").get(pk=job_id)
+    if job.status == JobStatus.DONE:
+        return
+    provisioning_job_running(job=job)
+    esims = job.order.esims.filter(status=EsimStatus.PROVISIONING)
+    if job.esim_id is not None:
+        esims = esims.filter(pk=job.esim_id)
+    for esim_id in esims.values_list("pk", flat=True):
+        esim_provision(esim_id=esim_id)
+    if order_settle(order_id=job.order_id) in ORDER_FINAL_STATUSES or not (
+        job.order.esims.filter(status=EsimStatus.PROVISIONING).exists()
+    ):
+        provisioning_job_done(job=job)
+
+
+STUCK_AFTER = timedelta(hours=6)
+
+
+def orders_resolve_stuck(
+    *, now: datetime | None = None, older_than: timedelta = STUCK_AFTER
+) -> int:
+    """Finish orders still provisioning long after they were placed; returns how many.
+
+    Retries of a transport failure end after about two hours of backoff; an order older than
+    ``older_than`` with an eSIM nobody is working on gives that eSIM up (quarantining its
+    profile, since the SM-DP+ may have acted on a call whose answer we never saw) and settles.
+    """
+    now = now or timezone.now()
+    stuck = Order.objects.filter(
+        status=OrderStatus.PROVISIONING, created_at__lt=now - older_than
+    ).values_list("pk", flat=True)
+    resolved = 0
+    for order_id in list(stuck):
+        idle = Esim.objects.filter(order_id=order_id, status=EsimStatus.PROVISIONING).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        )
+        for esim_id in idle.values_list("pk", flat=True):
+            _esim_fail_record(
+                esim_id=esim_id,
+                error="gave up: no answer from the SM-DP+ in time (outcome unknown)",
+                quarantine=True,
+            )
+        if order_settle(order_id=order_id) in ORDER_FINAL_STATUSES:
+            ProvisioningJob.objects.filter(order_id=order_id, status=JobStatus.PENDING).update(
+                status=JobStatus.DONE, done_at=now, last_error="resolved as stuck"
+            )
+            resolved += 1
+            logger.warning("order_resolved_stuck", extra={"order_id": order_id})
+    return resolved

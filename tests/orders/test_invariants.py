@@ -1,0 +1,152 @@
+"""Invariants on the real database and a real worker: no profile sold twice, no order lost."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import connections
+from django.utils import timezone
+
+from coreesim.celery import app as celery_app
+from orders.choices import EsimStatus, JobStatus, OrderStatus
+from orders.errors import OutOfStock
+from orders.models import Esim, Order, ProvisioningJob
+from orders.services import order_place, outbox_resend
+from partners.services import partner_balance
+from profiles.choices import ProfileState
+from profiles.models import Profile
+from tests.factories.orders import make_stock
+
+PARALLEL_CALLS = 200
+PROFILES = 100
+WAIT_SECONDS = 60
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    """Poll until ``condition`` holds; fails (not a speed assertion) only if it never does."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_200_parallel_orders_for_100_profiles_sell_each_profile_exactly_once() -> None:
+    stock = make_stock(profiles=PROFILES, price=Decimal("2.00"), balance=Decimal("1000.00"))
+
+    def place(n: int) -> str:
+        try:
+            order_place(
+                partner=stock.partner,
+                plan_code=stock.plan.code,
+                quantity=1,
+                idempotency_key=f"parallel-{n}",
+            )
+            return "ok"
+        except OutOfStock:
+            return "out_of_stock"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        outcomes = Counter(pool.map(place, range(PARALLEL_CALLS)))
+
+    assert outcomes == {"ok": PROFILES, "out_of_stock": PARALLEL_CALLS - PROFILES}
+    assert Order.objects.count() == PROFILES
+    assert partner_balance(partner=stock.partner) == Decimal("1000.00") - PROFILES * Decimal("2.00")
+    profile_ids = list(Esim.objects.values_list("profile_id", flat=True))
+    assert len(profile_ids) == len(set(profile_ids)) == PROFILES
+    assert Profile.objects.filter(state=ProfileState.RESERVED).count() == PROFILES
+    assert not Profile.objects.filter(state=ProfileState.AVAILABLE).exists()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_committed_order_is_provisioned_by_the_worker(celery_worker, simulator) -> None:
+    stock = make_stock(
+        profiles=2, price=Decimal("5.00"), balance=Decimal("50.00"), smdp_url=simulator.url
+    )
+
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=2, idempotency_key="w1"
+    )
+
+    _wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED)
+    assert set(order.esims.values_list("status", flat=True)) == {EsimStatus.RELEASED}
+    assert ProvisioningJob.objects.get(order=order).status == JobStatus.DONE
+
+
+@contextmanager
+def _broker_unreachable() -> Iterator[None]:
+    """Point the producer side of the Celery app at a port where no broker listens."""
+    real = celery_app.conf.broker_url
+
+    def reset_pools() -> None:
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reset_pools()
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = real
+        reset_pools()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_order_accepted_while_the_broker_is_down_is_provisioned_once_it_is_back(
+    simulator,
+) -> None:
+    stock = make_stock(
+        profiles=1, price=Decimal("5.00"), balance=Decimal("50.00"), smdp_url=simulator.url
+    )
+    with _broker_unreachable():
+        order = order_place(
+            partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="b1"
+        )
+    job = ProvisioningJob.objects.get(order=order)
+    assert job.status == JobStatus.PENDING
+    assert job.sends == 1
+
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        assert outbox_resend(now=timezone.now() + timedelta(minutes=2)) == 1
+        _wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_work_left_by_a_dead_worker_is_finished_without_a_second_reservation(
+    celery_worker, simulator
+) -> None:
+    stock = make_stock(
+        profiles=3, price=Decimal("5.00"), balance=Decimal("50.00"), smdp_url=simulator.url
+    )
+    with _broker_unreachable():
+        order = order_place(
+            partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="d1"
+        )
+    esim = order.esims.get()
+    # What a worker killed mid-call leaves: a lease that ran out and a job still pending.
+    Esim.objects.filter(pk=esim.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1), attempts=1
+    )
+
+    outbox_resend(now=timezone.now() + timedelta(minutes=2))
+
+    _wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED)
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.RELEASED
+    assert Esim.objects.count() == 1
+    assert Profile.objects.filter(state=ProfileState.RESERVED).count() == 0
+    assert Profile.objects.filter(state=ProfileState.AVAILABLE).count() == 2

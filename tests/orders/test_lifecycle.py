@@ -1,0 +1,224 @@
+"""Lifecycle actions on delivered eSIMs, through profile_transition, safe to repeat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from orders.choices import EsimStatus, OrderStatus
+from orders.errors import InvalidEsimState
+from orders.models import Esim, EsimReissue, ProvisioningJob
+from orders.services import (
+    esim_cancel,
+    esim_reissue,
+    esim_resume,
+    esim_retire,
+    esim_suspend,
+    esims_expire,
+    order_place,
+    provisioning_job_run,
+)
+from partners.services import partner_balance
+from profiles.choices import EventSource, ProfileState
+from profiles.models import ProfileEvent
+from profiles.services import profile_transition
+from smdp_client.models import Es2Call
+from tests.factories.orders import Stock, make_stock
+
+pytestmark = pytest.mark.django_db
+
+ACTOR = {"actor": "staff@example.com", "reason": "test"}
+
+
+@pytest.fixture
+def stock(simulator) -> Stock:
+    return make_stock(
+        profiles=3, price=Decimal("5.00"), balance=Decimal("100.00"), smdp_url=simulator.url
+    )
+
+
+@pytest.fixture
+def esim(stock: Stock, sim) -> Esim:
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="k"
+    )
+    provisioning_job_run(job_id=ProvisioningJob.objects.get(order=order).pk)
+    return order.esims.select_related("profile").get()
+
+
+@pytest.fixture
+def install(django_capture_on_commit_callbacks):
+    """Move the eSIM's profile as notifications 3 and 4 would, announcing it on commit."""
+
+    def _install(esim: Esim) -> None:
+        for state in (ProfileState.DOWNLOADED, ProfileState.INSTALLED):
+            with django_capture_on_commit_callbacks(execute=True):
+                profile_transition(
+                    profile=esim.profile,
+                    to_state=state,
+                    source=EventSource.ES2PLUS,
+                    actor="sim",
+                    reason="notification",
+                    payload={},
+                )
+            esim.profile.refresh_from_db()
+
+    return _install
+
+
+def test_suspend_bars_the_profile_and_writes_an_event(esim: Esim) -> None:
+    esim_suspend(esim=esim, **ACTOR)
+
+    esim.profile.refresh_from_db()
+    assert esim.profile.state == ProfileState.SUSPENDED
+    assert ProfileEvent.objects.filter(
+        profile=esim.profile, to_state=ProfileState.SUSPENDED
+    ).exists()
+
+
+def test_suspend_twice_changes_nothing_the_second_time(esim: Esim) -> None:
+    esim_suspend(esim=esim, **ACTOR)
+    events = ProfileEvent.objects.count()
+
+    esim_suspend(esim=esim, **ACTOR)
+
+    assert ProfileEvent.objects.count() == events
+
+
+def test_resume_returns_the_profile_to_its_state_before_suspension(esim: Esim, install) -> None:
+    install(esim)
+    esim_suspend(esim=esim, **ACTOR)
+
+    esim_resume(esim=esim, **ACTOR)
+
+    esim.profile.refresh_from_db()
+    assert esim.profile.state == ProfileState.INSTALLED
+
+
+def test_resume_twice_changes_nothing_the_second_time(esim: Esim) -> None:
+    esim_suspend(esim=esim, **ACTOR)
+    esim_resume(esim=esim, **ACTOR)
+    events = ProfileEvent.objects.count()
+
+    esim_resume(esim=esim, **ACTOR)
+
+    esim.profile.refresh_from_db()
+    assert esim.profile.state == ProfileState.RELEASED
+    assert ProfileEvent.objects.count() == events
+
+
+def test_suspend_of_an_esim_still_provisioning_is_refused(stock: Stock) -> None:
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="p"
+    )
+
+    with pytest.raises(InvalidEsimState):
+        esim_suspend(esim=order.esims.get(), **ACTOR)
+
+
+def test_cancel_unused_returns_profile_to_stock_and_refunds(esim: Esim, stock: Stock, sim) -> None:
+    profile = esim.profile
+
+    esim_cancel(esim=esim, **ACTOR)
+
+    esim.refresh_from_db()
+    profile.refresh_from_db()
+    assert esim.status == EsimStatus.CANCELLED
+    assert esim.profile is None
+    assert profile.state == ProfileState.AVAILABLE
+    assert partner_balance(partner=stock.partner) == Decimal("100.00")
+    call = Es2Call.objects.get(function="cancelOrder")
+    assert call.request_body["finalProfileStatusIndicator"] == "Available"
+
+
+def test_cancel_twice_refunds_once(esim: Esim, stock: Stock) -> None:
+    esim_cancel(esim=esim, **ACTOR)
+    esim_cancel(esim=esim, **ACTOR)
+
+    assert partner_balance(partner=stock.partner) == Decimal("100.00")
+
+
+def test_cancel_of_an_installed_esim_is_refused(esim: Esim, install) -> None:
+    install(esim)
+
+    with pytest.raises(InvalidEsimState):
+        esim_cancel(esim=esim, **ACTOR)
+    assert not Es2Call.objects.filter(function="cancelOrder").exists()
+
+
+def test_cancelled_profile_can_be_sold_again(esim: Esim, stock: Stock) -> None:
+    profile = esim.profile
+    esim_cancel(esim=esim, **ACTOR)
+
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=3, idempotency_key="again"
+    )
+
+    assert profile.pk in set(order.esims.values_list("profile_id", flat=True))
+
+
+def test_retire_sends_cancel_unavailable_and_retires_the_profile(esim: Esim) -> None:
+    esim_retire(esim=esim, **ACTOR)
+
+    esim.refresh_from_db()
+    esim.profile.refresh_from_db()
+    assert esim.status == EsimStatus.RETIRED
+    assert esim.profile.state == ProfileState.RETIRED
+    call = Es2Call.objects.get(function="cancelOrder")
+    assert call.request_body["finalProfileStatusIndicator"] == "Unavailable"
+
+
+def test_reissue_gives_a_new_activation_code_without_charging(esim: Esim, stock: Stock) -> None:
+    old_code = esim.activation_code.reveal()
+
+    esim_reissue(esim=esim, **ACTOR)
+    provisioning_job_run(job_id=ProvisioningJob.objects.filter(esim=esim).get().pk)
+
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.RELEASED
+    assert esim.activation_code.reveal() != old_code
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+    assert EsimReissue.objects.filter(esim=esim).count() == 1
+    assert esim.order.status == OrderStatus.COMPLETED
+
+
+def test_reissue_of_a_burned_profile_retires_it_and_takes_another(esim: Esim, install) -> None:
+    install(esim)
+    old = esim.profile
+
+    esim_reissue(esim=esim, **ACTOR)
+
+    esim.refresh_from_db()
+    old.refresh_from_db()
+    assert old.state == ProfileState.RETIRED
+    assert esim.profile_id != old.pk
+    assert esim.status == EsimStatus.PROVISIONING
+
+
+def test_validity_starts_when_the_profile_is_installed(esim: Esim, install) -> None:
+    install(esim)
+
+    esim.refresh_from_db()
+    assert esim.activated_at is not None
+    assert esim.expires_at == esim.activated_at + timedelta(days=esim.validity_days)
+
+
+def test_expiry_marks_the_esim_expired_and_bars_the_profile(esim: Esim, install) -> None:
+    install(esim)
+    esim.refresh_from_db()
+
+    assert esims_expire(now=esim.expires_at + timedelta(seconds=1)) == 1
+
+    esim.refresh_from_db()
+    esim.profile.refresh_from_db()
+    assert esim.status == EsimStatus.EXPIRED
+    assert esim.profile.state == ProfileState.SUSPENDED
+
+
+def test_expiry_before_the_end_of_validity_does_nothing(esim: Esim, install) -> None:
+    install(esim)
+
+    assert esims_expire(now=timezone.now()) == 0
