@@ -1,7 +1,7 @@
 """What the orders app does when the profiles app records a profile event.
 
 The first installation on a device starts the eSIM's validity clock (travel plans count their
-days from installation, not from purchase).
+days from installation, not from purchase) and tells the eSIM which device (EID) took it.
 """
 
 from __future__ import annotations
@@ -22,4 +22,4 @@ def activate_on_install(sender: Any, event: Any, **kwargs: Any) -> None:
         return
     esim = Esim.objects.filter(profile_id=event.profile_id, activated_at__isnull=True).first()
     if esim is not None:
-        esim_activate(esim=esim, at=event.created_at)
+        esim_activate(esim=esim, at=event.created_at, eid=event.profile.eid)

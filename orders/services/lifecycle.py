@@ -259,11 +259,15 @@ def _esim_reissue_record(*, esim: Esim, actor: str, reason: str, restock: bool) 
     return esim
 
 
-def esim_activate(*, esim: Esim, at: datetime) -> None:
-    """Start the validity clock when the profile is first installed on a device."""
-    Esim.objects.filter(pk=esim.pk, activated_at__isnull=True).update(
-        activated_at=at, expires_at=at + timedelta(days=esim.validity_days)
-    )
+def esim_activate(*, esim: Esim, at: datetime, eid: str = "") -> None:
+    """Start the validity clock when the profile is first installed on a device (EID)."""
+    fields: dict[str, object] = {
+        "activated_at": at,
+        "expires_at": at + timedelta(days=esim.validity_days),
+    }
+    if eid:
+        fields["eid"] = eid
+    Esim.objects.filter(pk=esim.pk, activated_at__isnull=True).update(**fields)
 
 
 def esims_expire(*, now: datetime | None = None) -> int:

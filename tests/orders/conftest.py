@@ -25,6 +25,9 @@ class SimControl:
     def fault(self, **fault: Any) -> None:
         self.client.post(f"{self.simulator.url}/_sim/faults", json=fault).raise_for_status()
 
+    def configure(self, **settings: Any) -> None:
+        self.client.post(f"{self.simulator.url}/_sim/config", json=settings).raise_for_status()
+
     def state(self, iccid: str) -> str | None:
         response = self.client.get(f"{self.simulator.url}/_sim/profiles/{iccid}")
         return None if response.status_code == 404 else response.json()["state"]

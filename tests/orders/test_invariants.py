@@ -16,6 +16,8 @@ from django.db import connections
 from django.utils import timezone
 
 from coreesim.celery import app as celery_app
+from coreesim.secrets import reveal
+from orders.activation import activation_code_parse
 from orders.choices import EsimStatus, JobStatus, OrderStatus
 from orders.errors import OutOfStock
 from orders.models import Esim, Order, ProvisioningJob
@@ -23,6 +25,7 @@ from orders.services import order_place, outbox_resend
 from partners.services import partner_balance
 from profiles.choices import ProfileState
 from profiles.models import Profile
+from smdp_client.models import Es2Notification
 from tests.factories.orders import make_stock
 
 PARALLEL_CALLS = 200
@@ -150,3 +153,37 @@ def test_work_left_by_a_dead_worker_is_finished_without_a_second_reservation(
     assert Esim.objects.count() == 1
     assert Profile.objects.filter(state=ProfileState.RESERVED).count() == 0
     assert Profile.objects.filter(state=ProfileState.AVAILABLE).count() == 2
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_order_becomes_an_installed_esim_end_to_end_over_http(
+    celery_worker, live_server, simulator, sim
+) -> None:
+    stock = make_stock(
+        profiles=1, price=Decimal("5.00"), balance=Decimal("50.00"), smdp_url=simulator.url
+    )
+    sim.configure(
+        notify_url=f"{live_server.url}/gsma/rsp2/es2plus/handleDownloadProgressInfo",
+        notify_secret=reveal(stock.server.inbound_secret),
+        device_delay_ms=50,
+    )
+
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="e2e"
+    )
+
+    _wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED)
+    esim = order.esims.get()
+    code = activation_code_parse(esim.activation_code.reveal())
+    assert code.smdp_address == stock.server.smdp_address
+    _wait_for(lambda: stock.profile_state(esim.iccid) == ProfileState.INSTALLED)
+    points = Es2Notification.objects.filter(iccid=esim.iccid).values_list(
+        "notification_point_id", flat=True
+    )
+    assert sorted(points) == [3, 4]
+    _wait_for(lambda: Esim.objects.get(pk=esim.pk).activated_at is not None)
+    esim.refresh_from_db()
+    assert len(esim.eid) == 32
+    assert esim.eid == Profile.objects.get(iccid=esim.iccid).eid
+    assert sim.state(esim.iccid) == "Installed"
