@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("orders.urls")),
     path("staff/", include("coreesim.staff.urls")),
+    path("staff/smdp/", include("smdp_client.staff.urls")),
     path("staff/partners/", include("partners.staff.urls")),
     path("", include("smdp_client.urls")),
     path("api/v1/", include("coreesim.api.urls")),

@@ -1,0 +1,1 @@
+"""Staff pages for SM-DP+ servers: health, configuration, certificates, test connection."""
