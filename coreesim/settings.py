@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "partners",
     "smdp_client",
     "orders",
+    "orders.portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("orders.urls")),
+    path("", include("orders.portal.urls")),
     path("staff/", include("coreesim.staff.urls")),
     path("staff/smdp/", include("smdp_client.staff.urls")),
     path("staff/partners/", include("partners.staff.urls")),

@@ -248,3 +248,7 @@ class ProvisioningJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.status})"
+
+
+# The traveler portal's rows (page access, email outbox) belong to this app and migrate with it.
+from orders.portal.models import EsimAccessToken, TravelerEmail  # noqa: E402, F401

@@ -1,0 +1,45 @@
+"""Traveler emails triggered by the orders app's domain events (``orders.signals``).
+
+The events are sent after the causing transaction commits and through ``send_robust``, so a
+failure here never undoes an order; it is logged with the eSIM id for staff to follow up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.dispatch import receiver
+
+from orders.choices import UsageEventKind
+from orders.models import Esim
+from orders.portal import services
+from orders.portal.choices import EmailKind
+from orders.signals import esim_released, usage_threshold_reached
+
+logger = logging.getLogger(__name__)
+
+EMAIL_FOR_THRESHOLD = {
+    UsageEventKind.DATA_80: EmailKind.DATA_80,
+    UsageEventKind.EXPIRES_1D: EmailKind.EXPIRES_1D,
+}
+
+
+def _queue(esim: Esim, kind: EmailKind) -> None:
+    try:
+        services.traveler_email_queue(esim=esim, kind=kind)
+    except Exception:
+        logger.exception("portal_email_queue_failed", extra={"esim": esim.pk, "kind": kind})
+        raise
+
+
+@receiver(esim_released, dispatch_uid="portal_esim_ready_email")
+def on_esim_released(sender: Any, *, esim: Esim, **kwargs: Any) -> None:
+    _queue(esim, EmailKind.ESIM_READY)
+
+
+@receiver(usage_threshold_reached, dispatch_uid="portal_threshold_email")
+def on_usage_threshold(sender: Any, *, esim: Esim, kind: str, **kwargs: Any) -> None:
+    email_kind = EMAIL_FOR_THRESHOLD.get(UsageEventKind(kind))
+    if email_kind is not None:
+        _queue(esim, email_kind)

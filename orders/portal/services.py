@@ -1,0 +1,158 @@
+"""Every write the portal makes: page tokens, the traveler's language, the email outbox."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from coreesim.tasks import TransientError
+from orders.portal import facts
+from orders.portal.choices import ONCE_PER_ESIM, EmailKind, EmailStatus
+from orders.portal.emails import email_message_build
+from orders.portal.models import EsimAccessToken, TravelerEmail
+from orders.portal.tokens import token_digest, token_generate
+
+logger = logging.getLogger(__name__)
+
+# A pending email older than this was probably never handed to a worker (broker down).
+OUTBOX_GRACE = timedelta(minutes=10)
+MAX_ATTEMPTS = 12
+
+
+@transaction.atomic
+def access_token_issue(*, esim: facts.Esim) -> EsimAccessToken:
+    """The eSIM's page access, created on first need; calling it again changes nothing."""
+    existing = EsimAccessToken.objects.filter(esim=esim).first()
+    if existing is not None:
+        return existing
+    token = token_generate()
+    access, _created = EsimAccessToken.objects.get_or_create(
+        esim=esim,
+        defaults={
+            "token": token,
+            "token_digest": token_digest(token),
+            "language": facts.traveler_language(esim),
+        },
+    )
+    return access
+
+
+@transaction.atomic
+def access_token_rotate(*, esim: facts.Esim, actor: str) -> EsimAccessToken:
+    """A new page link for the eSIM; the old one stops working at once (a leaked link)."""
+    access = access_token_issue(esim=esim)
+    access = EsimAccessToken.objects.select_for_update().get(pk=access.pk)
+    token = token_generate()
+    access.token = token
+    access.token_digest = token_digest(token)
+    access.rotated_at = timezone.now()
+    access.save(update_fields=["token", "token_digest", "rotated_at"])
+    logger.info("portal_token_rotated", extra={"esim": esim.pk, "actor": actor})
+    return access
+
+
+def access_language_set(*, access_id: int, language: str) -> None:
+    """Remember the language the traveler reads the page in, for the emails that follow."""
+    EsimAccessToken.objects.filter(pk=access_id).exclude(language=language).update(
+        language=language
+    )
+
+
+@transaction.atomic
+def traveler_email_queue(
+    *, esim: facts.Esim, kind: EmailKind, language: str | None = None
+) -> TravelerEmail | None:
+    """Record one email to the traveler and ring the worker after commit.
+
+    Returns ``None`` when the order has no traveler email, or when an email of a once-only
+    kind was already queued for this eSIM (domain events may be delivered twice).
+    """
+    recipient = facts.traveler_email(esim)
+    if not recipient:
+        logger.info("portal_email_skipped_no_recipient", extra={"esim": esim.pk, "kind": kind})
+        return None
+    access = access_token_issue(esim=esim)
+    fields = {"recipient": recipient, "language": language or access.language}
+    if kind in ONCE_PER_ESIM:
+        email, created = TravelerEmail.objects.get_or_create(esim=esim, kind=kind, defaults=fields)
+        if not created:
+            return None
+    else:
+        email = TravelerEmail.objects.create(esim=esim, kind=kind, **fields)
+    logger.info("portal_email_queued", extra={"esim": esim.pk, "kind": kind, "email": email.pk})
+    transaction.on_commit(lambda: _ring(email.pk))
+    return email
+
+
+def _ring(email_id: int) -> None:
+    from orders.portal.tasks import traveler_email_send
+
+    traveler_email_send.delay(email_id)
+
+
+def page_link_request(*, email: str, reference: str, language: str) -> None:
+    """Email the page link for each eSIM of the order when ``email`` and ``reference`` match.
+
+    Says nothing about whether they matched: the view answers the same either way.
+    """
+    matched = facts.esims_for_traveler(email=email, reference=reference)
+    for esim in matched:
+        traveler_email_queue(esim=esim, kind=EmailKind.PAGE_LINK, language=language)
+    logger.info("portal_find_requested", extra={"matched": len(matched)})
+
+
+def traveler_email_deliver(*, email_id: int, final: bool = False) -> None:
+    """Send one outbox email unless it was sent already.
+
+    The row stays locked while the mail server talks, so two workers given the same email
+    (a retry and a sweep) never both send it. A mail-server failure is recorded and raised as
+    ``TransientError`` for the task to retry; on the ``final`` attempt the row becomes
+    ``failed`` for staff to see.
+    """
+    from orders.portal.selectors import email_content
+
+    try:
+        with transaction.atomic():
+            email = (
+                TravelerEmail.objects.select_for_update(skip_locked=True)
+                .filter(pk=email_id, status=EmailStatus.PENDING)
+                .first()
+            )
+            if email is None:
+                return
+            email_message_build(email_content(email)).send()
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.attempts += 1
+            email.last_error = ""
+            email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    except (smtplib.SMTPException, OSError) as exc:
+        _record_failure(email_id=email_id, error=exc, final=final)
+        raise TransientError(f"mail server: {type(exc).__name__}") from exc
+    logger.info("portal_email_sent", extra={"email": email_id, "kind": email.kind})
+
+
+def _record_failure(*, email_id: int, error: Exception, final: bool) -> None:
+    email = TravelerEmail.objects.get(pk=email_id)
+    email.attempts += 1
+    email.last_error = f"{type(error).__name__}: {error}"[:500]
+    if final or email.attempts >= MAX_ATTEMPTS:
+        email.status = EmailStatus.FAILED
+    email.save(update_fields=["attempts", "last_error", "status"])
+    logger.warning(
+        "portal_email_failed",
+        extra={"email": email_id, "attempts": email.attempts, "final": final},
+    )
+
+
+def traveler_email_pending_ids() -> list[int]:
+    cutoff = timezone.now() - OUTBOX_GRACE
+    return list(
+        TravelerEmail.objects.filter(
+            status=EmailStatus.PENDING, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS
+        ).values_list("pk", flat=True)[:500]
+    )
