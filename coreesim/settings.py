@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "partners",
     "smdp_client",
     "orders",
+    "orders.api",
     "orders.portal.apps.PortalConfig",
 ]
 
@@ -227,6 +228,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventTypeEnum": "partners.webhooks.choices.WebhookEventType",
+        "SubscribableEventTypeEnum": "partners.api.webhooks.SUBSCRIBABLE",
+        "DeliveryStatusEnum": "partners.webhooks.choices.DeliveryStatus",
+        "EndpointStatusEnum": "partners.webhooks.choices.EndpointStatus",
+        "OrderStatusEnum": "orders.choices.OrderStatus",
+        "EsimStatusEnum": "orders.choices.EsimStatus",
+        "ProblemCodeEnum": "coreesim.problems.ErrorCode",
+    },
 }
 # Partner API building blocks (coreesim.api) and webhooks (partners.webhooks).
 API_KEY_AUTHENTICATOR = "partners.api.authentication.authenticate_api_key"
@@ -272,6 +282,9 @@ CELERY_BEAT_SCHEDULE = {
     "orders-resolve-stuck": {"task": "orders.resolve_stuck", "schedule": 300.0},
     "orders-expire-esims": {"task": "orders.expire_esims", "schedule": 600.0},
     "orders-expiry-notices": {"task": "orders.expiry_notices", "schedule": 3600.0},
+    # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
+    "webhook-deliveries-sweep": {"task": "partners.webhook_deliveries_sweep", "schedule": 10.0},
+    "idempotency-purge": {"task": "coreesim.idempotency_purge", "schedule": 3600.0},
 }
 # Bearer token of the internal usage endpoint (orders); empty keeps the endpoint closed.
 USAGE_INGEST_TOKEN = env.str("USAGE_INGEST_TOKEN", default="")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("docs/redoc/", RedocView.as_view(), name="api-redoc"),
     path("", include("profiles.api.urls")),
     path("", include("partners.api.urls")),
+    path("", include("orders.api.urls")),
 ]

@@ -90,6 +90,21 @@ class TransactionListView(PartnerListAPIView):
         tags=["Money"],
         parameters=[TransactionFiltersIn],
         responses={200: TransactionOut(many=True)},
+        examples=[
+            OpenApiExample(
+                "Order debit",
+                value={
+                    "id": 3301,
+                    "kind": "order_debit",
+                    "amount": "-9.90",
+                    "currency": "EUR",
+                    "reference": "order:1042",
+                    "memo": "",
+                    "created_at": "2026-11-25T10:00:00Z",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list(request, *args, **kwargs)

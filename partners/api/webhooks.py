@@ -133,20 +133,79 @@ def _refused(exc: services.WebhookUrlRefused) -> ProblemError:
     )
 
 
-ENDPOINT_EXAMPLE = OpenApiExample(
-    "Endpoint",
+ENDPOINT: dict[str, Any] = {
+    "id": 12,
+    "url": "https://hooks.example.com/coreesim",
+    "description": "Production receiver",
+    "event_types": ["order.completed", "esim.installed"],
+    "enabled": True,
+    "status": "enabled",
+    "disabled_reason": "",
+    "disabled_at": None,
+    "secret_rotation_ends_at": None,
+    "created_at": "2026-11-25T10:00:00Z",
+    "updated_at": "2026-11-25T10:00:00Z",
+}
+
+ENDPOINT_EXAMPLE = OpenApiExample("Endpoint", value=ENDPOINT, response_only=True)
+ENDPOINT_WITH_SECRET = OpenApiExample(
+    "Endpoint and its secret",
+    value={**ENDPOINT, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+    response_only=True,
+)
+DELIVERY: dict[str, Any] = {
+    "id": 5512,
+    "message_id": "msg_2b7dbb11796b4ababd9de5885af974f3",
+    "endpoint_id": 12,
+    "event_type": "order.completed",
+    "status": "succeeded",
+    "attempt_count": 2,
+    "next_attempt_at": None,
+    "last_attempt_at": "2026-11-25T10:00:09Z",
+    "last_status_code": 200,
+    "last_latency_ms": 84,
+    "last_response_excerpt": "ok",
+    "last_error": "",
+    "created_at": "2026-11-25T10:00:03Z",
+}
+DELIVERY_EXAMPLE = OpenApiExample("Delivery", value=DELIVERY, response_only=True)
+QUEUED_EXAMPLE = OpenApiExample(
+    "Queued",
+    value={**DELIVERY, "status": "pending", "next_attempt_at": "2026-11-25T10:05:00Z"},
+    response_only=True,
+    status_codes=["202"],
+)
+DELIVERY_DETAIL_EXAMPLE = OpenApiExample(
+    "Delivery with attempts",
     value={
-        "id": 12,
-        "url": "https://hooks.example.com/coreesim",
-        "description": "Production receiver",
-        "event_types": ["order.completed", "esim.installed"],
-        "enabled": True,
-        "status": "enabled",
-        "disabled_reason": "",
-        "disabled_at": None,
-        "secret_rotation_ends_at": None,
-        "created_at": "2026-11-25T10:00:00Z",
-        "updated_at": "2026-11-25T10:00:00Z",
+        **DELIVERY,
+        "payload": {
+            "type": "order.completed",
+            "timestamp": "2026-11-25T10:00:03+00:00",
+            "data": {"order_id": 1042, "status": "completed", "reference": "booking-8812"},
+        },
+        "attempts": [
+            {
+                "number": 1,
+                "manual": False,
+                "started_at": "2026-11-25T10:00:03Z",
+                "succeeded": False,
+                "status_code": 503,
+                "latency_ms": 120,
+                "response_excerpt": "Service Unavailable",
+                "error": "HTTP 503",
+            },
+            {
+                "number": 2,
+                "manual": False,
+                "started_at": "2026-11-25T10:00:09Z",
+                "succeeded": True,
+                "status_code": 200,
+                "latency_ms": 84,
+                "response_excerpt": "ok",
+                "error": "",
+            },
+        ],
     },
     response_only=True,
 )
@@ -177,6 +236,7 @@ class WebhookEndpointListView(PartnerListAPIView):
         request=EndpointIn,
         responses={201: EndpointWithSecretOut},
         examples=[
+            ENDPOINT_WITH_SECRET,
             OpenApiExample(
                 "Create",
                 value={
@@ -185,7 +245,7 @@ class WebhookEndpointListView(PartnerListAPIView):
                     "event_types": ["order.completed", "esim.installed"],
                 },
                 request_only=True,
-            )
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -223,7 +283,10 @@ class WebhookEndpointDetailView(PartnerAPIView):
         tags=["Webhooks"],
         request=EndpointPatchIn,
         responses={200: EndpointOut},
-        examples=[OpenApiExample("Re-enable", value={"enabled": True}, request_only=True)],
+        examples=[
+            OpenApiExample("Re-enable", value={"enabled": True}, request_only=True),
+            ENDPOINT_EXAMPLE,
+        ],
     )
     def patch(self, request: Request, pk: int) -> Response:
         endpoint = self._endpoint(pk)
@@ -259,6 +322,7 @@ class WebhookEndpointRotateSecretView(PartnerAPIView):
         tags=["Webhooks"],
         request=None,
         responses={200: EndpointWithSecretOut},
+        examples=[ENDPOINT_WITH_SECRET],
     )
     def post(self, request: Request, pk: int) -> Response:
         endpoint = selectors.webhook_endpoint_get(partner_id=self.client.partner_id, endpoint_id=pk)
@@ -277,6 +341,7 @@ class WebhookEndpointTestView(PartnerAPIView):
         tags=["Webhooks"],
         request=None,
         responses={202: DeliveryOut},
+        examples=[QUEUED_EXAMPLE],
     )
     def post(self, request: Request, pk: int) -> Response:
         endpoint = selectors.webhook_endpoint_get(partner_id=self.client.partner_id, endpoint_id=pk)
@@ -314,6 +379,7 @@ class WebhookDeliveryListView(PartnerListAPIView):
             OpenApiParameter("endpoint", int, description="Only this endpoint's deliveries."),
         ],
         responses={200: DeliveryOut(many=True)},
+        examples=[DELIVERY_EXAMPLE],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list(request, *args, **kwargs)
@@ -327,6 +393,7 @@ class WebhookDeliveryDetailView(PartnerAPIView):
         summary="Get a delivery with its payload and every attempt",
         tags=["Webhooks"],
         responses={200: DeliveryDetailOut},
+        examples=[DELIVERY_DETAIL_EXAMPLE],
     )
     def get(self, request: Request, pk: int) -> Response:
         delivery = selectors.webhook_delivery_get(partner_id=self.client.partner_id, delivery_id=pk)
@@ -342,9 +409,8 @@ class WebhookDeliveryRedeliverView(PartnerAPIView):
         description="One more attempt now, with the same `webhook-id`.",
         tags=["Webhooks"],
         request=None,
-        responses={
-            202: OpenApiResponse(DeliveryOut, description="Queued."),
-        },
+        responses={202: OpenApiResponse(DeliveryOut, description="Queued.")},
+        examples=[QUEUED_EXAMPLE],
     )
     def post(self, request: Request, pk: int) -> Response:
         delivery = selectors.webhook_delivery_get(partner_id=self.client.partner_id, delivery_id=pk)

@@ -47,7 +47,7 @@ def test_every_operation_documents_its_problem_responses(schema) -> None:
 
 
 def test_error_codes_are_listed_in_the_problem_schema(schema) -> None:
-    codes = set(schema["components"]["schemas"]["CodeEnum"]["enum"])
+    codes = set(schema["components"]["schemas"]["ProblemCodeEnum"]["enum"])
     assert {"out_of_stock", "insufficient_balance", "plan_not_allowed"} <= codes
     assert {"invalid_state", "idempotency_conflict"} <= codes
 
@@ -64,3 +64,30 @@ def test_redoc_loads_only_local_assets() -> None:
     sources = re.findall(r'(?:src|href|spec-url)="([^"]+)"', page)
     assert sources
     assert all(s.startswith("/") for s in sources), sources
+
+
+def test_every_operation_has_a_response_example(schema) -> None:
+    """Images (the QR codes) and the bodiless DELETE excepted."""
+    missing = []
+    for path, method, operation in _operations(schema):
+        if method == "delete" or path.endswith((".png", ".svg")):
+            continue
+        bodies = [
+            content
+            for code, response in operation["responses"].items()
+            if code.startswith("2")
+            for content in response.get("content", {}).values()
+        ]
+        if not any("examples" in body for body in bodies):
+            missing.append(f"{method.upper()} {path}")
+    assert missing == []
+
+
+def test_every_operation_with_a_body_has_a_request_example(schema) -> None:
+    missing = [
+        f"{method.upper()} {path}"
+        for path, method, operation in _operations(schema)
+        if operation.get("requestBody")
+        and not any("examples" in c for c in operation["requestBody"]["content"].values())
+    ]
+    assert missing == []

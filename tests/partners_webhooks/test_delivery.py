@@ -45,6 +45,7 @@ def test_an_event_owes_one_delivery_per_subscribed_enabled_endpoint(partner) -> 
 
 def test_a_rolled_back_event_leaves_no_delivery(partner) -> None:
     services.webhook_endpoint_create(partner=partner, url="https://a.example.com/h")
+
     def business_write_that_fails() -> None:
         with transaction.atomic():
             _emit(partner)

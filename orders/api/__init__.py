@@ -1,0 +1,1 @@
+"""The partner API's orders and eSIMs, and the webhooks their domain events cause."""

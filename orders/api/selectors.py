@@ -1,0 +1,99 @@
+"""The API's reads of orders and eSIMs, always scoped to one partner.
+
+Another partner's object is simply not found (404), never "forbidden": the API must not even
+confirm that an order id or an ICCID exists elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet, Subquery
+from django.http import Http404
+
+from orders.models import Esim, Order, TopUp, UsageRecord
+from profiles.choices import ProfileState
+from profiles.models import ProfileEvent
+
+ESIM_RELATED = ("order__plan", "profile")
+
+
+def order_list(
+    *,
+    partner_id: int,
+    status: str | None = None,
+    reference: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Order]:
+    orders = (
+        Order.objects.filter(partner_id=partner_id)
+        .select_related("plan")
+        .prefetch_related(
+            Prefetch("esims", queryset=Esim.objects.select_related("profile").order_by("id"))
+        )
+    )
+    if status:
+        orders = orders.filter(status=status)
+    if reference:
+        orders = orders.filter(reference=reference)
+    if created_after:
+        orders = orders.filter(created_at__gte=created_after)
+    if created_before:
+        orders = orders.filter(created_at__lt=created_before)
+    return orders
+
+
+def order_get(*, partner_id: int, order_id: Any) -> Order:
+    order = order_list(partner_id=partner_id).filter(pk=order_id).first()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def esim_list(
+    *,
+    partner_id: int,
+    status: str | None = None,
+    state: str | None = None,
+    order_id: int | None = None,
+) -> QuerySet[Esim]:
+    esims = Esim.objects.filter(order__partner_id=partner_id).select_related(*ESIM_RELATED)
+    if status:
+        esims = esims.filter(status=status)
+    if state:
+        esims = esims.filter(profile__state=state)
+    if order_id is not None:
+        esims = esims.filter(order_id=order_id)
+    return esims
+
+
+def esim_get(*, partner_id: int, iccid: str) -> Esim:
+    """The partner's newest eSIM with this ICCID (a restocked profile may be sold again)."""
+    esim = esim_list(partner_id=partner_id).filter(iccid=iccid).order_by("-id").first()
+    if esim is None:
+        raise Http404("No such eSIM.")
+    return esim
+
+
+def esim_usage_records(*, esim: Esim) -> QuerySet[UsageRecord]:
+    return UsageRecord.objects.filter(esim=esim).order_by("-period_end", "-id")
+
+
+def esim_top_ups(*, esim: Esim) -> QuerySet[TopUp]:
+    return TopUp.objects.filter(esim=esim).select_related("plan").order_by("id")
+
+
+def esim_events(*, esim: Esim) -> QuerySet[ProfileEvent]:
+    """The profile's history since it was reserved for this eSIM's sale: a restocked profile's
+    earlier life belongs to whoever had it before."""
+    if esim.profile_id is None:
+        return ProfileEvent.objects.none()
+    events = ProfileEvent.objects.filter(profile_id=esim.profile_id)
+    sold_at = (
+        events.filter(to_state=ProfileState.RESERVED, created_at__lte=esim.created_at)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return events.filter(created_at__gte=Subquery(sold_at))

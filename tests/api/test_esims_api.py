@@ -1,0 +1,132 @@
+"""eSIM details, QR codes, history, usage, top-ups and lifecycle actions over the API."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from orders.models import Esim
+from partners.services import partner_balance
+from profiles.choices import ProfileState
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(esim: Esim, suffix: str = "") -> str:
+    return f"/api/v1/esims/{esim.iccid}{suffix}"
+
+
+def test_an_esim_shows_everything_needed_to_install_it(esim, stock_api) -> None:
+    body = stock_api.get(_url(esim)).json()
+    assert body["activation_code"].startswith(f"LPA:1${body['smdp_address']}$")
+    assert body["activation_code"].split("$")[2] == body["matching_id"]
+    assert body["confirmation_code_required"] is False
+    assert body["ios_install_url"].startswith("https://esimsetup.apple.com/")
+    assert body["android_install_url"]
+    assert body["qr_png_url"].endswith(f"/api/v1/esims/{esim.iccid}/qr.png")
+    assert body["profile_state"] == "released"
+
+
+def test_the_png_qr_scans_back_to_the_activation_code(esim, stock_api) -> None:
+    response = stock_api.get(_url(esim, "/qr.png"))
+    assert response["Content-Type"] == "image/png"
+    (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    assert decoded.text == stock_api.get(_url(esim)).json()["activation_code"]
+
+
+def test_the_svg_qr_is_svg(esim, stock_api) -> None:
+    response = stock_api.get(_url(esim, "/qr.svg"))
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.lstrip().startswith(b"<")
+
+
+def test_no_qr_before_the_code_exists_is_409_invalid_state(stock, stock_api) -> None:
+    created = stock_api.post("/api/v1/orders", {"plan": stock.plan.code}).json()
+    response = stock_api.get(f"/api/v1/esims/{created['esims'][0]['iccid']}/qr.png")
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_state"
+
+
+def test_esims_are_listed_and_filtered(esim, stock_api) -> None:
+    assert [e["iccid"] for e in stock_api.get("/api/v1/esims").json()["results"]] == [esim.iccid]
+    assert stock_api.get("/api/v1/esims?status=failed").json()["results"] == []
+    assert len(stock_api.get(f"/api/v1/esims?order={esim.order_id}").json()["results"]) == 1
+    assert len(stock_api.get("/api/v1/esims?profile_state=released").json()["results"]) == 1
+
+
+def test_the_history_lists_the_profiles_events_since_the_sale(esim, stock_api) -> None:
+    states = [e["to_state"] for e in stock_api.get(_url(esim, "/events")).json()["results"]]
+    assert states[0] == "released"
+    assert "reserved" in states
+
+
+def test_usage_shows_allowance_and_remaining(esim, stock_api) -> None:
+    body = stock_api.get(_url(esim, "/usage")).json()
+    assert body["data_mb"] == 1024
+    assert body["data_remaining_mb"] == "1024.000"
+
+
+def test_a_top_up_charges_and_extends_the_allowance(esim, stock, stock_api) -> None:
+    plan = stock.top_up_plan(price=Decimal("2.00"), data_mb=512, validity_days=7)
+    response = stock_api.post(_url(esim, "/topups"), {"plan": plan.code})
+    assert response.status_code == 201
+    assert response.json()["new_data_mb"] == 1536
+    assert partner_balance(partner=stock.partner) == Decimal("93.00")
+    assert stock_api.get(_url(esim, "/usage")).json()["data_mb"] == 1536
+
+
+def test_a_base_plan_as_top_up_is_422(esim, stock, stock_api) -> None:
+    response = stock_api.post(_url(esim, "/topups"), {"plan": stock.plan.code})
+    assert response.status_code == 422
+    assert response.json()["code"] == "plan_not_allowed"
+
+
+def test_suspend_then_resume(esim, stock_api) -> None:
+    suspended = stock_api.post(_url(esim, "/suspend"), {"reason": "fraud check"})
+    assert suspended.status_code == 200
+    assert suspended.json()["profile_state"] == ProfileState.SUSPENDED
+    resumed = stock_api.post(_url(esim, "/resume"), {})
+    assert resumed.json()["profile_state"] == ProfileState.RELEASED
+
+
+def test_resume_of_an_esim_never_suspended_answers_with_it_unchanged(esim, stock_api) -> None:
+    response = stock_api.post(_url(esim, "/resume"), {})
+    assert response.status_code == 200
+    assert response.json()["profile_state"] == ProfileState.RELEASED
+
+
+def test_cancel_of_an_unused_esim_refunds(esim, stock, stock_api) -> None:
+    response = stock_api.post(_url(esim, "/cancel"), {})
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert partner_balance(partner=stock.partner) == Decimal("100.00")
+
+
+def test_cancel_twice_is_answered_with_the_cancelled_esim(esim, stock_api) -> None:
+    stock_api.post(_url(esim, "/cancel"), {})
+    assert stock_api.post(_url(esim, "/cancel"), {}).json()["status"] == "cancelled"
+
+
+def test_suspend_of_a_cancelled_esim_is_409_invalid_state(esim, stock_api) -> None:
+    stock_api.post(_url(esim, "/cancel"), {})
+    response = stock_api.post(_url(esim, "/suspend"), {})
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_state"
+
+
+def test_reissue_queues_a_new_activation_code(esim, stock_api, provisioned) -> None:
+    response = stock_api.post(_url(esim, "/reissue"), {})
+    assert response.status_code == 200
+    assert response.json()["status"] == "provisioning"
+
+
+def test_esim_list_query_count_does_not_grow_with_esims(
+    stock, stock_api, django_assert_max_num_queries
+) -> None:
+    stock_api.post("/api/v1/orders", {"plan": stock.plan.code, "quantity": 4})
+    with django_assert_max_num_queries(6):
+        assert len(stock_api.get("/api/v1/esims").json()["results"]) == 4
