@@ -149,5 +149,5 @@ def test_language_switch_is_remembered_for_the_page_and_the_emails(client, ready
 def test_page_is_read_in_a_bounded_number_of_queries(
     client, ready_esim, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert _get(client, ready_esim.path).status_code == 200
