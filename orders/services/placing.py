@@ -126,7 +126,6 @@ def order_place(
         traveler_name=traveler_name or "",
         eid=eid or "",
     )
-    ledger_debit(partner=partner, amount=total, reference=f"order:{order.pk}")
     Esim.objects.bulk_create(
         Esim(
             order=order,
@@ -139,6 +138,8 @@ def order_place(
         for profile in profiles
     )
     provisioning_job_create(kind=JobKind.PROVISION, order=order)
+    # Last, so the partner row (locked by the debit) is held only until the commit.
+    ledger_debit(partner=partner, amount=total, reference=f"order:{order.pk}")
     logger.info(
         "order_placed",
         extra={
