@@ -13,15 +13,36 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partners.choices import API_KEY_PREFIX, ApiScope, LedgerKind, PartnerStatus
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
+from partners.selectors import partner_balance
 from profiles.models import Plan
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "SELL_PLAN",
+    "InsufficientBalance",
+    "PriceUnavailable",
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_hash",
+    "api_key_revoke",
+    "ledger_credit",
+    "ledger_debit",
+    "partner_balance",
+    "partner_can_sell",
+    "partner_create",
+    "partner_group",
+    "partner_set_status",
+    "plan_access_grant",
+    "plan_access_revoke",
+    "plan_price_for",
+    "price_override_set",
+]
 
 SELL_PLAN = "profiles.sell_plan"
 CENT = Decimal("0.01")
@@ -230,12 +251,6 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
 
 # ---------------------------------------------------------------------------------------------
 # Balance ledger
-
-
-def partner_balance(*, partner: Partner) -> Decimal:
-    """The partner's balance: the sum of its ledger entries."""
-    total = LedgerEntry.objects.filter(partner=partner).aggregate(total=Sum("amount"))["total"]
-    return (total or Decimal("0")).quantize(CENT)
 
 
 def _post(

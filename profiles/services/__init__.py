@@ -1,5 +1,15 @@
 """Every write in the profiles app (HackSoft-style services, one per business action)."""
 
+from profiles.services.catalogue import catalogue_load, plan_upsert, pool_create
+from profiles.services.imports import ImportRefused, pool_import
 from profiles.services.transitions import profile_reserve_available, profile_transition
 
-__all__ = ["profile_reserve_available", "profile_transition"]
+__all__ = [
+    "ImportRefused",
+    "catalogue_load",
+    "plan_upsert",
+    "pool_create",
+    "pool_import",
+    "profile_reserve_available",
+    "profile_transition",
+]

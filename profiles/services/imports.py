@@ -62,6 +62,8 @@ STREAM_BATCH = 20_000
 PARALLEL_WORKERS = 2
 PARALLEL_MIN_BYTES = 4 << 20
 
+DROP_WORK_TABLES = "DROP TABLE IF EXISTS import_rows, import_problems"
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -217,6 +219,8 @@ def _load(
         if problems:
             raise ImportRefused(problems, len(problems))
         secrets = [c for c in SECRET_COLUMNS if c in columns]
+        # ON COMMIT DROP does not fire when the caller holds an outer transaction.
+        cursor.execute(DROP_WORK_TABLES)
         cursor.execute(
             "CREATE TEMP TABLE import_rows (line bigint, iccid text, imsi text"
             + "".join(f", {c} text" for c in secrets)
@@ -240,6 +244,7 @@ def _load(
             raise ImportRefused(problems, count)
         rejected = _write_rejects(cursor, report_path, total) if count else 0
         imported = _insert(cursor, pool=pool, record=record, columns=columns, secrets=secrets)
+        cursor.execute(DROP_WORK_TABLES)
     progress("insert", imported, imported)
     return {
         "status": ImportStatus.PARTIAL if rejected else ImportStatus.SUCCEEDED,

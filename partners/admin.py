@@ -1,0 +1,128 @@
+"""Admin for partners, their keys, prices and ledger.
+
+API keys show only their prefix (the hash is never displayed); the ledger is read-only (a
+correction is a new adjustment, posted through ``partners.services``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet, Sum
+from django.http import HttpRequest
+
+from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
+from partners.services import api_key_revoke
+
+
+class PriceOverrideInline(admin.TabularInline):
+    model = PriceOverride
+    extra = 0
+    autocomplete_fields = ["plan"]
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ("display", "name", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = (
+        "display",
+        "name",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "status", "parent", "currency", "credit_limit", "balance"]
+    list_filter = ["status", "currency"]
+    search_fields = ["name", "slug", "display_name"]
+    readonly_fields = ["group", "created_at", "updated_at"]
+    autocomplete_fields = ["parent"]
+    inlines = [PriceOverrideInline, ApiKeyInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Partner]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("parent")
+            .annotate(ledger_total=Sum("ledger_entries__amount"))
+        )
+
+    @admin.display(description="balance", ordering="ledger_total")
+    def balance(self, obj: Any) -> str:
+        return f"{obj.ledger_total or 0:.2f}"
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = [
+        "display",
+        "partner",
+        "name",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "last_used_ip",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["=prefix", "partner__name", "partner__slug"]
+    list_select_related = ["partner"]
+    exclude = ["hashed_secret"]
+    readonly_fields = [
+        "partner",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "last_used_ip",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A key is shown once at creation: create it with create_api_key or the staff page.
+        return False
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            api_key_revoke(key=key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked", messages.SUCCESS)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "partner", "kind", "amount", "currency", "reference", "actor"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["partner__name", "partner__slug", "reference"]
+    list_select_related = ["partner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PriceOverride)
+class PriceOverrideAdmin(admin.ModelAdmin):
+    list_display = ["partner", "plan", "price"]
+    search_fields = ["partner__name", "plan__code"]
+    list_select_related = ["partner", "plan"]
+    autocomplete_fields = ["partner", "plan"]
