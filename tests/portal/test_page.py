@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from coreesim.secrets import reveal
+from orders.choices import EsimStatus
+from orders.models import Esim
 from orders.portal import services
 from orders.portal.models import EsimAccessToken
 from profiles.choices import ProfileState
@@ -151,3 +153,25 @@ def test_page_is_read_in_a_bounded_number_of_queries(
 ):
     with django_assert_max_num_queries(3):
         assert _get(client, ready_esim.path).status_code == 200
+
+
+def test_expired_esim_says_so_and_hides_the_install_details(client, ready_esim):
+    Esim.objects.filter(pk=ready_esim.esim.pk).update(status=EsimStatus.EXPIRED)
+    body = _get(client, ready_esim.path).content.decode()
+    assert "Expired" in body
+    assert ready_esim.matching_id not in body
+
+
+def test_esim_still_being_provisioned_asks_to_reload(client, ready_esim):
+    Esim.objects.filter(pk=ready_esim.esim.pk).update(status=EsimStatus.PROVISIONING)
+    body = _get(client, ready_esim.path).content.decode()
+    assert "Being prepared" in body
+    assert "reload this page" in body
+    assert "<svg" not in body
+
+
+def test_countries_of_a_region_are_listed_in_the_page_language(client, ready_esim):
+    body = _get(client, ready_esim.path, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Funktioniert in 3 Ländern" in body
+    assert "Deutschland" in body
+    assert "Spanien" in body
