@@ -15,18 +15,22 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.utils import timezone
+from django_redis import get_redis_connection
 
 from coreesim.tasks import ResilientTask
 from smdp_client import services
 from smdp_client.choices import NotificationState
 from smdp_client.errors import Es2FunctionError
 from smdp_client.models import Es2Notification, SmdpServer
-from smdp_client.notifications.apply import notification_apply
+from smdp_client.notifications.apply import NotificationNotReady, notification_apply
+from smdp_client.notifications.intake import DOORBELL_KEY, ring_doorbell
 
 # NotificationNotReady backs off 2, 4, … 64 s; then the notification is flagged for staff.
 NOT_READY_RETRIES = 6
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
+DRAIN_BATCH = 200
+DRAIN_LIMIT = 5000
 
 
 def _retry_if_retryable(task: Task, exc: Es2FunctionError) -> None:
@@ -71,6 +75,34 @@ def release_profile(self: Task, server_id: int, iccid: str) -> None:
 def apply_notification(self: Task, notification_id: int) -> str:
     final = self.request.retries >= NOT_READY_RETRIES
     return notification_apply(notification_id=notification_id, final_attempt=final).value
+
+
+@shared_task(base=ResilientTask, name="smdp_client.apply_received_notifications")
+def apply_received_notifications() -> int:
+    """Apply every stored notification not applied yet (rung by intake, see ``intake``)."""
+    redis = get_redis_connection("default")
+    waiting: set[int] = set()
+    done = 0
+    while done < DRAIN_LIMIT:
+        redis.delete(DOORBELL_KEY)
+        batch = list(
+            Es2Notification.objects.filter(state=NotificationState.RECEIVED)
+            .exclude(pk__in=waiting)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:DRAIN_BATCH]
+        )
+        if not batch:
+            return done
+        for pk in batch:
+            try:
+                notification_apply(notification_id=pk)
+            except NotificationNotReady:
+                waiting.add(pk)
+                if redis.set(f"{DOORBELL_KEY}:retry:{pk}", "1", nx=True, ex=300):
+                    apply_notification.apply_async((pk,), countdown=2)
+            done += 1
+    ring_doorbell()
+    return done
 
 
 @shared_task(name="smdp_client.apply_pending_notifications", ignore_result=True)

@@ -101,6 +101,7 @@ def success_body(function: str, profile: SimProfile, values: dict[str, Any], con
 
 class Es2Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
     server_version = "CoreESIM-SMDP-Simulator/1.0"
     sim: SimulatorState
 
