@@ -247,6 +247,8 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# balance.low fires when balance plus credit limit falls below this (in the partner's currency).
+WEBHOOK_BALANCE_LOW_THRESHOLD = env.str("WEBHOOK_BALANCE_LOW_THRESHOLD", default="50.00")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

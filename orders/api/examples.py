@@ -30,6 +30,7 @@ ESIM_DETAIL = {
     "android_install_url": "https://esimsetup.android.com/esim_qrcode_provisioning?carddata=LPA%3A1%24smdp.example.com%24K2-1A2B3C-4D5E6F",
     "qr_svg_url": f"https://api.coreesim.test/api/v1/esims/{ICCID}/qr.svg",
     "qr_png_url": f"https://api.coreesim.test/api/v1/esims/{ICCID}/qr.png",
+    "traveler_page_url": "https://coreesim.test/esim/3tGq0kJ2rQ8…",
     "data_remaining_mb": "4307.600",
 }
 ORDER = {

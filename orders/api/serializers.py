@@ -59,6 +59,9 @@ class EsimDetailOut(EsimOut):
     android_install_url = serializers.SerializerMethodField()
     qr_svg_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
+    traveler_page_url = serializers.SerializerMethodField(
+        help_text="The traveler's own page: QR, install steps, usage (send it to them)."
+    )
     data_remaining_mb = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -100,6 +103,10 @@ class EsimDetailOut(EsimOut):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_qr_png_url(self, esim: Esim) -> str | None:
         return self._absolute("api-esim-qr-png", esim) if _code(esim) else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_traveler_page_url(self, esim: Esim) -> str | None:
+        return self.context.get("traveler_page_url")
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=3, allow_null=True))
     def get_data_remaining_mb(self, esim: Esim) -> Decimal | None:

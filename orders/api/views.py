@@ -35,8 +35,11 @@ from orders.api.serializers import (
 )
 from orders.errors import InsufficientBalance, OrderError
 from orders.models import Esim
+from orders.portal.selectors import page_url
+from orders.portal.services import access_token_issue
 from orders.qr import qr_png, qr_svg
 from partners.choices import ApiScope
+from partners.webhooks.services import webhook_balance_low_check
 from profiles.choices import EventSource
 
 ORDERS_READ, ORDERS_WRITE = ApiScope.READ, ApiScope.WRITE
@@ -116,6 +119,7 @@ class OrderListView(PartnerListAPIView):
             )
         except REFUSALS as exc:
             raise _refusal(exc) from exc
+        webhook_balance_low_check(partner=self.partner)
         order = selectors.order_get(partner_id=self.client.partner_id, order_id=order.pk)
         response = Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
         response["Location"] = f"{request.path.rstrip('/')}/{order.pk}"
@@ -171,7 +175,10 @@ class EsimView(PartnerAPIView):
         return selectors.esim_get(partner_id=self.client.partner_id, iccid=iccid)
 
     def detail(self, esim: Esim) -> Response:
-        return Response(EsimDetailOut(esim, context={"request": self.request}).data)
+        context: dict[str, Any] = {"request": self.request}
+        if esim.activation_code:
+            context["traveler_page_url"] = page_url(access_token_issue(esim=esim))
+        return Response(EsimDetailOut(esim, context=context).data)
 
 
 class EsimDetailView(EsimView):
@@ -328,6 +335,7 @@ class EsimTopUpView(EsimView):
             )
         except REFUSALS as exc:
             raise _refusal(exc) from exc
+        webhook_balance_low_check(partner=self.partner)
         return Response(TopUpOut(top_up).data, status=status.HTTP_201_CREATED)
 
 

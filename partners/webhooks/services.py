@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -353,4 +354,36 @@ def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def webhook_balance_low_check(*, partner: Any) -> list[WebhookDelivery]:
+    """After a debit: owe ``balance.low`` when what the partner may still spend fell below
+    ``WEBHOOK_BALANCE_LOW_THRESHOLD``, once per dip (again only after a credit came in)."""
+    from partners.models import LedgerEntry
+    from partners.services import partner_balance
+
+    available = partner_balance(partner=partner) + partner.credit_limit
+    threshold = Decimal(str(settings.WEBHOOK_BALANCE_LOW_THRESHOLD))
+    if available >= threshold:
+        return []
+    last_credit = (
+        LedgerEntry.objects.filter(partner=partner, amount__gt=0)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    told = WebhookDelivery.objects.filter(partner=partner, event_type=WebhookEventType.BALANCE_LOW)
+    if last_credit is not None:
+        told = told.filter(created_at__gt=last_credit)
+    if told.exists():
+        return []
+    return webhook_event_emit(
+        partner_id=partner.pk,
+        event_type=WebhookEventType.BALANCE_LOW,
+        data={
+            "available": str(available),
+            "threshold": str(threshold),
+            "currency": partner.currency,
+        },
     )

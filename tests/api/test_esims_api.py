@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
@@ -29,6 +30,13 @@ def test_an_esim_shows_everything_needed_to_install_it(esim, stock_api) -> None:
     assert body["android_install_url"]
     assert body["qr_png_url"].endswith(f"/api/v1/esims/{esim.iccid}/qr.png")
     assert body["profile_state"] == "released"
+    assert body["traveler_page_url"].startswith("http")
+
+
+def test_the_traveler_page_link_opens_the_travelers_page(esim, stock_api, client) -> None:
+    link = stock_api.get(_url(esim)).json()["traveler_page_url"]
+    page = client.get(urlsplit(link).path)
+    assert page.status_code == 200
 
 
 def test_the_png_qr_scans_back_to_the_activation_code(esim, stock_api) -> None:

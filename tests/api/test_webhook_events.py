@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from orders.models import Order
 from orders.services import esim_resume, esim_suspend, order_place
+from partners.services import ledger_credit
 from partners.webhooks import services as webhooks
 from partners.webhooks.models import WebhookDelivery
 from profiles.choices import EventSource, ProfileState
@@ -103,3 +106,26 @@ def test_an_unsubscribed_event_owes_nothing(stock, esim, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         esim_suspend(esim=esim, actor="t", reason="t", source=EventSource.API)
     assert _events() == []
+
+
+def test_an_order_that_takes_the_balance_below_the_threshold_owes_balance_low(
+    stock, stock_api, endpoint, settings
+) -> None:
+    settings.WEBHOOK_BALANCE_LOW_THRESHOLD = "92.00"
+    stock_api.post("/api/v1/orders", {"plan": stock.plan.code})
+    assert "balance.low" not in _events()
+    stock_api.post("/api/v1/orders", {"plan": stock.plan.code})
+    assert _events().count("balance.low") == 1
+    low = WebhookDelivery.objects.get(event_type="balance.low").payload["data"]
+    assert low == {"available": "90.00", "threshold": "92.00", "currency": "USD"}
+
+
+def test_balance_low_is_owed_once_per_dip(stock, stock_api, endpoint, settings) -> None:
+    settings.WEBHOOK_BALANCE_LOW_THRESHOLD = "99.00"
+    for _ in range(3):
+        stock_api.post("/api/v1/orders", {"plan": stock.plan.code})
+    assert _events().count("balance.low") == 1
+    ledger_credit(partner=stock.partner, amount=Decimal("50.00"), kind="topup", reference="t")
+    settings.WEBHOOK_BALANCE_LOW_THRESHOLD = "140.00"
+    stock_api.post("/api/v1/orders", {"plan": stock.plan.code})
+    assert _events().count("balance.low") == 2
