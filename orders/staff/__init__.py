@@ -1,0 +1,1 @@
+"""Staff pages for orders and eSIMs: search, timeline, operator actions, retries, dashboard."""

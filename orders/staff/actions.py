@@ -1,0 +1,75 @@
+"""The operator actions on one eSIM: which capability each needs and which service runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coreesim.staff.choices import Capability
+from orders.models import Esim
+from orders.services import esim_cancel, esim_reissue, esim_resume, esim_retire, esim_suspend
+
+
+@dataclass(frozen=True)
+class EsimAction:
+    name: str
+    label: str
+    capability: Capability
+    run: Callable[..., Esim]
+    question: str
+    consequence: str
+    # Actions that call the SM-DP+ run outside a database transaction (no lock held over the
+    # network); their audit entry is written right after the service returns.
+    calls_smdp: bool
+
+
+ACTIONS: dict[str, EsimAction] = {
+    a.name: a
+    for a in (
+        EsimAction(
+            "suspend",
+            "Suspend",
+            Capability.OPERATE_ESIMS,
+            esim_suspend,
+            "Suspend this eSIM?",
+            "The traveler loses service until it is resumed.",
+            False,
+        ),
+        EsimAction(
+            "resume",
+            "Resume",
+            Capability.OPERATE_ESIMS,
+            esim_resume,
+            "Resume this eSIM?",
+            "Service comes back in the state it had before.",
+            False,
+        ),
+        EsimAction(
+            "reissue",
+            "Reissue",
+            Capability.OPERATE_ESIMS,
+            esim_reissue,
+            "Reissue this eSIM with a new activation code?",
+            "The current activation code stops working; the traveler gets a new one, free.",
+            True,
+        ),
+        EsimAction(
+            "cancel",
+            "Cancel",
+            Capability.END_ESIMS,
+            esim_cancel,
+            "Cancel this unused eSIM?",
+            "The profile goes back to stock and the partner is refunded.",
+            True,
+        ),
+        EsimAction(
+            "retire",
+            "Retire",
+            Capability.END_ESIMS,
+            esim_retire,
+            "Retire this eSIM for good?",
+            "The profile can never be used again. This cannot be undone.",
+            True,
+        ),
+    )
+}
