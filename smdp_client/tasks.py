@@ -30,7 +30,7 @@ NOT_READY_RETRIES = 6
 SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
 DRAIN_BATCH = 200
-DRAIN_LIMIT = 5000
+DRAIN_LIMIT = 1000
 
 
 def _retry_if_retryable(task: Task, exc: Es2FunctionError) -> None:

@@ -8,13 +8,14 @@ from smdp_client.choices import CallOutcome, Es2Function
 from smdp_client.client import Es2Client
 from smdp_client.errors import Es2FunctionError, Es2TransportError
 from smdp_client.models import Es2Call
+from smdp_client.selectors import iccid_conversation
 from smdp_client.services import (
     es2_cancel_order,
     es2_confirm_order,
     es2_download_order,
     es2_release_profile,
 )
-from tests.factories.smdp_client import Es2CallFactory, iccid_sequence
+from tests.factories.smdp_client import Es2CallFactory, Es2NotificationFactory, iccid_sequence
 
 ICCID = iccid_sequence(11)
 
@@ -160,3 +161,15 @@ def test_release_of_a_profile_we_never_released_is_raised(server, sim):
 
     with pytest.raises(Es2FunctionError):
         es2_release_profile(server=server, iccid=ICCID)
+
+
+def test_staff_can_read_the_whole_conversation_about_one_iccid(server, sim):
+    es2_download_order(server=server, iccid=ICCID)
+    es2_confirm_order(server=server, iccid=ICCID)
+    Es2NotificationFactory(server=server, iccid=ICCID, notification_point_id=3)
+
+    conversation = iccid_conversation(iccid=ICCID)
+
+    assert [entry.kind for entry in conversation] == ["call", "call", "notification"]
+    assert conversation[0].summary.startswith("downloadOrder")
+    assert "point 3" in conversation[2].summary
