@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("orders.portal.urls")),
     path("staff/", include("coreesim.staff.urls")),
+    path("staff/inventory/", include("profiles.staff.urls")),
     path("staff/orders/", include("orders.staff.urls")),
     path("staff/smdp/", include("smdp_client.staff.urls")),
     path("staff/partners/", include("partners.staff.urls")),

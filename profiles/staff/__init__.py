@@ -1,0 +1,1 @@
+"""Staff pages for inventory: pools with stock and cover, CSV import with live progress."""
