@@ -32,7 +32,7 @@ def provisioning_job_create(
 ) -> ProvisioningJob:
     """Record a job and ring its doorbell after the surrounding transaction commits."""
     job = ProvisioningJob.objects.create(
-        kind=kind, order=order, esim=esim, next_attempt_at=timezone.now() + RESEND_AFTER
+        kind=kind, order=order, esim=esim, sends=1, next_attempt_at=timezone.now() + RESEND_AFTER
     )
     job_id = job.pk
     transaction.on_commit(lambda: provisioning_job_send(job_id=job_id), robust=True)
@@ -43,11 +43,10 @@ def provisioning_job_send(*, job_id: int) -> bool:
     """Publish the job's message; False (logged, not raised) when the broker is unreachable.
 
     Publishing does not retry for long: the outbox is the retry, and an order request must not
-    hang on a dead broker.
+    hang on a dead broker. Callers count the attempt in ``sends`` (in the row they write anyway).
     """
     from orders.tasks import provision_job
 
-    ProvisioningJob.objects.filter(pk=job_id).update(sends=F("sends") + 1)
     try:
         provision_job.apply_async(
             args=[job_id],
@@ -81,7 +80,9 @@ def outbox_resend(*, now: datetime | None = None) -> int:
     )
     sent = 0
     for job_id in due:
-        ProvisioningJob.objects.filter(pk=job_id).update(next_attempt_at=now + RESEND_AFTER)
+        ProvisioningJob.objects.filter(pk=job_id).update(
+            next_attempt_at=now + RESEND_AFTER, sends=F("sends") + 1
+        )
         if provisioning_job_send(job_id=job_id):
             sent += 1
     if due:

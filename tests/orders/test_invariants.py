@@ -82,9 +82,9 @@ def test_committed_order_is_provisioned_by_the_worker(celery_worker, simulator) 
         partner=stock.partner, plan_code=stock.plan.code, quantity=2, idempotency_key="w1"
     )
 
-    _wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED)
+    _wait_for(lambda: ProvisioningJob.objects.get(order=order).status == JobStatus.DONE)
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED
     assert set(order.esims.values_list("status", flat=True)) == {EsimStatus.RELEASED}
-    assert ProvisioningJob.objects.get(order=order).status == JobStatus.DONE
 
 
 @contextmanager

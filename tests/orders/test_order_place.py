@@ -70,13 +70,28 @@ def test_order_records_a_pending_provisioning_job(stock: Stock) -> None:
 def test_order_rings_the_job_doorbell_only_after_commit(
     stock: Stock, django_capture_on_commit_callbacks
 ) -> None:
-    with django_capture_on_commit_callbacks() as callbacks:
-        order = _place(stock)
-        assert ProvisioningJob.objects.get(order=order).sends == 0
+    from orders.tasks import provision_job
 
-    for callback in callbacks:
-        callback()
-    assert ProvisioningJob.objects.get(order=order).sends == 1
+    published: list[object] = []
+
+    def record(sender, body, **kwargs) -> None:
+        published.append(body)
+
+    from celery.signals import after_task_publish
+
+    after_task_publish.connect(record, sender=provision_job.name)
+    try:
+        with django_capture_on_commit_callbacks() as callbacks:
+            order = _place(stock)
+        assert published == []
+        for callback in callbacks:
+            callback()
+    finally:
+        after_task_publish.disconnect(record, sender=provision_job.name)
+
+    job = ProvisioningJob.objects.get(order=order)
+    assert len(published) == 1
+    assert job.sends == 1
 
 
 def test_same_idempotency_key_returns_the_first_order_and_charges_once(stock: Stock) -> None:
