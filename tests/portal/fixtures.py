@@ -100,7 +100,7 @@ def released_esim(
     )
     profile = ProfileFactory(state=ProfileState.RELEASED)
     smdp_address = "smdp.coreesim.test"
-    matching_id = f"QR-{suffix.upper()}-7K2M-99XY"
+    matching_id = "K7Q2-M9XY-4TZ8-P3LD"  # fixed: the docs screenshots change only with the page
     code = activation_code_build(smdp_address=smdp_address, matching_id=matching_id)
     reference = f"RM-{suffix.upper()}"
     traveler_email = f"traveler-{suffix}@example.com"
