@@ -181,6 +181,7 @@ def test_find_form_works_without_javascript_and_confirms_neutrally(
     context = _phone(browser, java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + ready_esim.find_path)
+    _save_small(page.screenshot(full_page=True), "find-en.png")
     page.get_by_label("Email address").fill(ready_esim.traveler_email)
     page.get_by_label("Order reference").fill(ready_esim.reference)
     page.get_by_role("button", name="Email me the link").click()
