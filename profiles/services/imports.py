@@ -32,13 +32,14 @@ import csv
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
+import django
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -50,15 +51,14 @@ from profiles.services.import_checks import (
     SECRET_COLUMNS,
     ImportProblem,
     header_check,
-    line_problems,
     uniqueness_sql,
 )
-from profiles.services.secrets_batch import copy_rows
+from profiles.services.import_worker import ChunkResult, chunk_process
 
 logger = logging.getLogger(__name__)
 
 MAX_STORED_ERRORS = 1000
-STREAM_BATCH = 20_000
+CHUNK_BYTES = 1 << 20
 PARALLEL_WORKERS = 2
 PARALLEL_MIN_BYTES = 4 << 20
 
@@ -258,6 +258,23 @@ def _load(
     }
 
 
+def _chunks(handle: IO[bytes], first_line: int) -> Iterator[tuple[int, bytes]]:
+    """Blocks of whole lines with the file line number of their first line."""
+    rest = b""
+    line = first_line
+    while block := handle.read(CHUNK_BYTES):
+        block = rest + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            rest = block
+            continue
+        chunk, rest = block[:cut], block[cut + 1 :]
+        yield line, chunk
+        line += chunk.count(b"\n") + 1
+    if rest:
+        yield line, rest
+
+
 def _stream(
     cursor: Any,
     handle: IO[bytes],
@@ -266,38 +283,36 @@ def _stream(
     size: int,
     progress: Progress,
 ) -> tuple[int, list[ImportProblem]]:
-    """Check each line's format, encrypt its secrets, and COPY good lines to ``import_rows``.
+    """Check each line, encrypt its secrets, and COPY the good lines into ``import_rows``.
 
-    Returns the number of data lines and the problems found; blank lines are skipped.
+    Returns the number of non-blank data lines and the problems found.
     """
-    seal = partial(
-        copy_rows,
-        iccid_at=columns.index("iccid"),
-        imsi_at=columns.index("imsi") if "imsi" in columns else None,
-        secret_at=[columns.index(c) for c in secrets],
-        contexts=[_context(c) for c in secrets],
+    work = partial(
+        chunk_process, columns=columns, secrets=secrets, contexts=[_context(c) for c in secrets]
     )
     found: list[ImportProblem] = []
-    batch: list[list[str]] = []
     total = 0
-    pending: deque[Future[bytes]] = deque()
-    # Encryption costs more than checking; for large files it runs in worker processes
-    # (spawned, so they share no thread or connection state) while this one keeps reading.
+    pending: deque[Future[ChunkResult]] = deque()
+    # Large files are checked and encrypted in spawned worker processes (they share no
+    # thread or connection state with this one) while this process feeds PostgreSQL.
     workers = (
-        ProcessPoolExecutor(max_workers=PARALLEL_WORKERS, mp_context=get_context("spawn"))
-        if secrets and size >= PARALLEL_MIN_BYTES
+        ProcessPoolExecutor(
+            max_workers=PARALLEL_WORKERS,
+            mp_context=get_context("spawn"),
+            initializer=django.setup,
+        )
+        if size >= PARALLEL_MIN_BYTES
         else None
     )
 
-    def flush(copy: Any) -> None:
-        rows = batch.copy()
-        batch.clear()
-        if workers is None:
-            copy.write(seal(rows))
-            return
-        pending.append(workers.submit(seal, rows))
-        while len(pending) > 2 * PARALLEL_WORKERS:
-            copy.write(pending.popleft().result())
+    def take(result: ChunkResult, copy: Any) -> None:
+        nonlocal total
+        total += result.lines
+        found.extend(
+            ImportProblem(line, col, E(code), msg) for line, col, code, msg in result.problems
+        )
+        if result.copy:
+            copy.write(result.copy)
 
     try:
         with cursor.cursor.copy(
@@ -305,24 +320,16 @@ def _stream(
             + "".join(f", {c}" for c in secrets)
             + ") FROM STDIN"
         ) as copy:
-            for number, raw in enumerate(handle, start=2):
-                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                if not text.strip():
-                    continue
-                total += 1
-                values, problems = line_problems(number, text.split(","), columns)
-                if values is None:
-                    found.extend(problems)
-                    continue
-                values.append(str(number))
-                batch.append(values)
-                if len(batch) >= STREAM_BATCH:
-                    flush(copy)
-                    progress("read", handle.tell(), size)
-            if batch:
-                flush(copy)
+            for first_line, chunk in _chunks(handle, first_line=2):
+                if workers is None:
+                    take(work(first_line, chunk), copy)
+                else:
+                    pending.append(workers.submit(work, first_line, chunk))
+                    while len(pending) > 2 * PARALLEL_WORKERS:
+                        take(pending.popleft().result(), copy)
+                progress("read", handle.tell(), size)
             while pending:
-                copy.write(pending.popleft().result())
+                take(pending.popleft().result(), copy)
     finally:
         if workers is not None:
             workers.shutdown(cancel_futures=True)

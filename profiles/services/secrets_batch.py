@@ -31,29 +31,3 @@ def encrypt_batch(values: list[str | None], *, context: str) -> list[str | None]
         nonce = prefix + counter.to_bytes(8, "big")
         out.append(head + b64(nonce + key.encrypt(nonce, value.encode(), aad)).decode())
     return out
-
-
-def copy_rows(
-    rows: list[list[str]],
-    *,
-    iccid_at: int,
-    imsi_at: int | None,
-    secret_at: list[int],
-    contexts: list[str],
-) -> bytes:
-    """COPY text for ``import_rows``: line, ICCID, IMSI, then each secret encrypted.
-
-    Each row is a checked line's values with its line number appended. A module-level
-    function so ``pool_import`` can run it in worker processes for large files.
-    """
-    sealed = [
-        encrypt_batch([row[at] for row in rows], context=context)
-        for at, context in zip(secret_at, contexts, strict=True)
-    ]
-    out = []
-    for index, row in enumerate(rows):
-        fields = [row[-1], row[iccid_at], row[imsi_at] if imsi_at is not None else ""]
-        fields += [column[index] or "\\N" for column in sealed]
-        out.append("\t".join(fields))
-    out.append("")
-    return "\n".join(out).encode()

@@ -242,3 +242,37 @@ def test_the_refusal_lists_the_total_count(pool: ProfilePool, tmp_path: Path) ->
     error = refused(pool, write(tmp_path, "ICCID\n1\n2\n3\n4\n5\n"))
     assert error.count == 5
     assert str(error).endswith("(and 2 more)")
+
+
+def test_worker_processes_give_the_same_result_as_inline(
+    pool: ProfilePool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from profiles.services import imports
+
+    monkeypatch.setattr(imports, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "CHUNK_BYTES", 64)
+    lines = [f"{iccid_for(n)},{1000 + n}" for n in range(40)]
+    lines[17] = "123,4567"
+    path = write(tmp_path, "ICCID,PIN1\n" + "\n".join(lines) + "\n")
+
+    record = pool_import(pool=pool, path=path, skip_invalid=True)
+
+    assert (record.total, record.imported, record.rejected) == (40, 39, 1)
+    assert record.errors[0]["line"] == 19
+    assert Profile.objects.get(iccid=iccid_for(39)).pin1.reveal() == "1039"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_import_keeps_its_record_outside_the_rolled_back_work(tmp_path: Path) -> None:
+    pool = ProfilePoolFactory()
+    path = write(tmp_path, f"ICCID\n{A}\n{A}\n")
+
+    with pytest.raises(ImportRefused):
+        pool_import(pool=pool, path=path)
+
+    record = ProfileImport.objects.get()
+    assert record.status == ImportStatus.FAILED
+    assert record.total == 2
+    assert record.error_count == 1
+    assert record.finished_at is not None
+    assert not Profile.objects.exists()
