@@ -7,7 +7,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 SELL_PLAN = "profiles.sell_plan"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 CENT = Decimal("0.01")
 
 
@@ -216,7 +217,8 @@ def api_key_create(
 
 
 def api_key_authenticate(*, presented: str, ip: str | None) -> ApiKey | None:
-    """The live key ``presented`` names, or ``None``; records when and from where it was used.
+    """The live key ``presented`` names, or ``None``; records when and from where it was used
+    (to the minute).
 
     Every refusal looks the same to the caller (no hint whether the prefix exists); the
     comparison is constant-time. A revoked or expired key, or one of a suspended partner,
@@ -235,8 +237,13 @@ def api_key_authenticate(*, presented: str, ip: str | None) -> ApiKey | None:
     now = timezone.now()
     if not key.is_usable(now) or not key.partner.is_active:
         return None
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip or None)
-    key.last_used_at, key.last_used_ip = now, ip or None
+    ip = ip or None
+    stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+    if stale or key.last_used_ip != ip:
+        # At most one write a minute per key and address: a read-heavy partner does not turn
+        # every API read into a write.
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
+        key.last_used_at, key.last_used_ip = now, ip
     return key
 
 

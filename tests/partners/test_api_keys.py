@@ -91,3 +91,15 @@ def test_a_suspended_partners_key_is_refused() -> None:
 def test_a_key_needs_a_scope() -> None:
     with pytest.raises(ValueError, match="scope"):
         api_key_create(partner=PartnerFactory(), scopes=[])
+
+
+def test_last_use_is_written_at_most_once_a_minute_per_address(
+    django_assert_num_queries,
+) -> None:
+    _, plaintext = api_key_create(partner=PartnerFactory())
+    api_key_authenticate(presented=plaintext, ip="192.0.2.7")
+
+    with django_assert_num_queries(1):
+        api_key_authenticate(presented=plaintext, ip="192.0.2.7")
+    with django_assert_num_queries(2):
+        api_key_authenticate(presented=plaintext, ip="198.51.100.1")
