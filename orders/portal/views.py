@@ -65,7 +65,7 @@ def find_esim(request: HttpRequest) -> HttpResponse:
     """Emails the page link when email and reference match; answers the same either way."""
     chosen = _language_from_query(request)
     context: dict[str, object] = {"brand": DEFAULT_BRAND, "sent": False, "limited": False}
-    status = 200
+    retry_after = 0
     form = FindEsimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -84,9 +84,9 @@ def find_esim(request: HttpRequest) -> HttpResponse:
             logger.info("portal_find_rate_limited", extra={"retry_after": verdict.retry_after})
             context["limited"] = True
             context["retry_minutes"] = max(1, -(-verdict.retry_after // 60))
-            status = 429
+            retry_after = verdict.retry_after
     context["form"] = form
-    response = render(request, "portal/find.html", context, status=status)
-    if status == 429:
-        response["Retry-After"] = str(context.get("retry_minutes", 1) * 60)  # type: ignore[operator]
+    response = render(request, "portal/find.html", context, status=429 if retry_after else 200)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return _remember_language(response, chosen)
