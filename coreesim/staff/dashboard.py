@@ -17,7 +17,13 @@ from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
-PANELS: list[str] = []
+PANELS: list[str] = [
+    "orders.staff.dashboard.sales_panel",
+    "orders.staff.dashboard.attention_panel",
+    "profiles.staff.dashboard.stock_panel",
+    "smdp_client.staff.dashboard.smdp_panel",
+    "partners.staff.dashboard.webhook_panel",
+]
 
 
 @dataclass(frozen=True)
