@@ -187,3 +187,26 @@ def test_find_form_works_without_javascript_and_confirms_neutrally(
     page.get_by_role("button", name="Email me the link").click()
     expect(page.locator(".notice")).to_contain_text("If these details match an order")
     context.close()
+
+
+def test_keyboard_alone_reaches_the_content_and_copies_a_code(browser, live_server, ready_esim):
+    context = _phone(browser)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    page.goto(live_server.url + ready_esim.path)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0, "the focused skip link is on screen"
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    copy = page.locator('button[data-copy="matching-id"]')
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if copy.evaluate("button => button === document.activeElement"):
+            break
+    expect(copy).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(copy).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == ready_esim.matching_id
+    context.close()
