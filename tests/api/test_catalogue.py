@@ -99,3 +99,12 @@ def test_plan_list_query_count_does_not_grow_with_plans(
     plan_access_grant(partner=partner, plans=plans)
     with django_assert_max_num_queries(8):
         assert len(api.get("/api/v1/plans").json()["results"]) == 21
+
+
+def test_region_list_query_count_does_not_grow_with_regions(
+    api, django_assert_max_num_queries
+) -> None:
+    for n in range(10):
+        RegionFactory().countries.add(CountryFactory(iso2=f"Q{chr(65 + n)}"))
+    with django_assert_max_num_queries(6):
+        assert len(api.get("/api/v1/regions").json()["results"]) == 10

@@ -138,3 +138,8 @@ def test_esim_list_query_count_does_not_grow_with_esims(
     stock_api.post("/api/v1/orders", {"plan": stock.plan.code, "quantity": 4})
     with django_assert_max_num_queries(6):
         assert len(stock_api.get("/api/v1/esims").json()["results"]) == 4
+
+
+def test_history_query_count_is_bounded(esim, stock_api, django_assert_max_num_queries) -> None:
+    with django_assert_max_num_queries(6):
+        assert stock_api.get(_url(esim, "/events")).json()["results"]

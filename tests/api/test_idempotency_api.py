@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coreesim.api.idempotency import idempotency_claim
 from partners.webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +51,11 @@ def test_the_same_key_by_another_partner_is_independent(api, other_api) -> None:
 def test_a_validation_error_does_not_burn_the_key(api) -> None:
     assert api.post(URL, {"url": "not a url"}, idempotency_key="key-1").status_code == 400
     assert api.post(URL, BODY, idempotency_key="key-1").status_code == 201
+
+
+def test_the_same_key_while_the_first_request_runs_is_409(api, partner) -> None:
+    idempotency_claim(partner_id=partner.pk, key="key-1", method="POST", path=URL, data=BODY)
+    response = api.post(URL, BODY, idempotency_key="key-1")
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_in_progress"
+    assert not WebhookEndpoint.objects.exists()

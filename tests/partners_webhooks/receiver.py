@@ -23,6 +23,7 @@ class Receiver:
     status: int = 200
     reply: bytes = b'{"ok":true}'
     redirect_to: str = ""
+    delay: float = 0.0
     arrived: threading.Event = field(default_factory=threading.Event)
 
 
@@ -38,6 +39,8 @@ def webhook_receiver() -> Iterator[Receiver]:
             state.requests.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+            if state.delay:
+                state.arrived.wait(state.delay)
             if state.redirect_to:
                 self.send_response(302)
                 self.send_header("Location", state.redirect_to)

@@ -232,3 +232,48 @@ def test_the_secret_is_stored_encrypted(partner) -> None:
         cursor.execute("SELECT secret FROM partners_webhookendpoint WHERE id = %s", [endpoint.pk])
         (stored,) = cursor.fetchone()
     assert secret not in stored
+
+
+def test_only_the_first_64_kib_of_an_answer_are_read_and_1_kib_kept(partner) -> None:
+    with webhook_receiver() as receiver:
+        receiver.reply = b"x" * (1024 * 1024)
+        services.webhook_endpoint_create(partner=partner, url=receiver.url)
+        (delivery,) = _emit(partner)
+        attempt = services.webhook_deliver(delivery_id=delivery.pk)
+    assert attempt is not None
+    assert attempt.succeeded
+    assert attempt.response_excerpt == "x" * 1024
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(partner, settings) -> None:
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    with webhook_receiver() as receiver:
+        receiver.delay = 3.0
+        services.webhook_endpoint_create(partner=partner, url=receiver.url)
+        (delivery,) = _emit(partner)
+        attempt = services.webhook_deliver(delivery_id=delivery.pk)
+    assert attempt is not None
+    assert not attempt.succeeded
+    assert "Timeout" in attempt.error
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+
+
+def test_a_pending_delivery_to_a_disabled_endpoint_fails_without_a_request(partner) -> None:
+    with webhook_receiver() as receiver:
+        endpoint, _ = services.webhook_endpoint_create(partner=partner, url=receiver.url)
+        (delivery,) = _emit(partner)
+        services.webhook_endpoint_update(endpoint=endpoint, enabled=False)
+        assert services.webhook_deliver(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert receiver.requests == []
+
+
+def test_the_sweep_finds_due_deliveries_only(partner) -> None:
+    services.webhook_endpoint_create(partner=partner, url="https://a.example.com/h")
+    due, later = _emit(partner), _emit(partner)
+    WebhookDelivery.objects.filter(pk=later[0].pk).update(
+        next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    assert services.webhook_deliveries_due() == [due[0].pk]
