@@ -6,8 +6,6 @@ from coreesim.celery import app
 from coreesim.tasks import ResilientTask
 from orders.portal import services
 
-OUTBOX_SWEEP_SECONDS = 300.0
-
 
 @app.task(base=ResilientTask, bind=True, name="portal.traveler_email_send")
 def traveler_email_send(self: ResilientTask, email_id: int) -> None:
@@ -19,17 +17,11 @@ def traveler_email_send(self: ResilientTask, email_id: int) -> None:
 
 @app.task(name="portal.traveler_email_sweep")
 def traveler_email_sweep() -> int:
-    """Re-queue pending emails whose first doorbell was lost (broker down at commit time)."""
+    """Re-queue pending emails whose first doorbell was lost (broker down at commit time).
+
+    Scheduled by ``CELERY_BEAT_SCHEDULE["portal-traveler-email-sweep"]`` in the settings.
+    """
     ids = services.traveler_email_pending_ids()
     for email_id in ids:
         traveler_email_send.delay(email_id)
     return len(ids)
-
-
-app.conf.beat_schedule = {
-    **(app.conf.beat_schedule or {}),
-    "portal-traveler-email-sweep": {
-        "task": "portal.traveler_email_sweep",
-        "schedule": OUTBOX_SWEEP_SECONDS,
-    },
-}

@@ -145,3 +145,13 @@ def test_the_sweep_finds_pending_emails_whose_doorbell_was_lost(ready_esim):
         created_at=email.created_at - services.OUTBOX_GRACE * 2
     )
     assert services.traveler_email_pending_ids() == [email.pk]
+
+
+def test_the_sweep_is_scheduled_on_beat():
+    from django.conf import settings
+
+    from coreesim.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["portal-traveler-email-sweep"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
