@@ -294,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Bearer token of the internal usage endpoint (orders); empty keeps the endpoint closed.
 USAGE_INGEST_TOKEN = env.str("USAGE_INGEST_TOKEN", default="")
+# How long a worker owns an eSIM it provisions; a worker that died frees it after this.
+ORDERS_LEASE_SECONDS = env.int("ORDERS_LEASE_SECONDS", default=300)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

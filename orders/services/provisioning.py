@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -47,7 +48,6 @@ from smdp_client.services import es2_cancel_order, es2_confirm_order, es2_downlo
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 ACTOR = "provisioning"
 # Refusals that put our profile record itself in doubt: a human must look before it is sold.
 QUARANTINE_ACTIONS = frozenset({FailureAction.FLAG_PROFILE, FailureAction.RESYNC})
@@ -58,11 +58,13 @@ class RetryLater(TransientError):
 
 
 def _claim(esim_id: int) -> bool:
+    """Take the eSIM for ``ORDERS_LEASE_SECONDS``; a dead worker's lease simply runs out."""
     now = timezone.now()
+    lease = timedelta(seconds=settings.ORDERS_LEASE_SECONDS)
     return bool(
         Esim.objects.filter(pk=esim_id, status=EsimStatus.PROVISIONING)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+        .update(lease_until=now + lease, attempts=F("attempts") + 1)
     )
 
 

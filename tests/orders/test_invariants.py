@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -9,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -16,6 +21,7 @@ from django.db import connections
 from django.utils import timezone
 
 from coreesim.celery import app as celery_app
+from coreesim.runtime import BASE_DIR
 from coreesim.secrets import reveal
 from orders.activation import activation_code_parse
 from orders.choices import EsimStatus, JobStatus, OrderStatus
@@ -25,7 +31,7 @@ from orders.services import order_place, outbox_resend
 from partners.services import partner_balance
 from profiles.choices import ProfileState
 from profiles.models import Profile
-from smdp_client.models import Es2Notification
+from smdp_client.models import Es2Call, Es2Notification
 from tests.factories.orders import make_stock
 
 PARALLEL_CALLS = 200
@@ -187,3 +193,51 @@ def test_order_becomes_an_installed_esim_end_to_end_over_http(
     assert len(esim.eid) == 32
     assert esim.eid == Profile.objects.get(iccid=esim.iccid).eid
     assert sim.state(esim.iccid) == "Installed"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_call_leaves_work_that_is_finished_without_a_second_reservation(
+    simulator, sim
+) -> None:
+    stock = make_stock(
+        profiles=3, price=Decimal("5.00"), balance=Decimal("50.00"), smdp_url=simulator.url
+    )
+    sim.fault(function="confirmOrder", action="hang", seconds=30)
+    database = connections["default"].settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+        f"{database['NAME']}",
+        "ORDERS_LEASE_SECONDS": "2",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(BASE_DIR),
+    }
+    celery_app.control.purge()
+    command = [str(Path(sys.executable).parent / "celery"), "-A", "coreesim", "worker"]
+    command += ["--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    worker = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
+    try:
+        order = order_place(
+            partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="kill"
+        )
+        _wait_for(lambda: Es2Call.objects.filter(function="confirmOrder").exists())
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    esim = order.esims.get()
+    assert esim.status == EsimStatus.PROVISIONING
+    _wait_for(lambda: Esim.objects.get(pk=esim.pk).lease_until < timezone.now())
+
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        outbox_resend(now=timezone.now() + timedelta(minutes=15))
+        _wait_for(lambda: ProvisioningJob.objects.get(order=order).status == JobStatus.DONE)
+
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.RELEASED
+    assert Esim.objects.count() == 1
+    assert Profile.objects.filter(state=ProfileState.RELEASED).count() == 1
+    assert Profile.objects.filter(state=ProfileState.AVAILABLE).count() == 2
+    assert Es2Call.objects.filter(function="downloadOrder").count() == 1
+    assert sim.state(esim.iccid) == "Released"
