@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -112,6 +113,10 @@ class Command(BaseCommand):
             self._pool(name, profile_type, issuer, [plans[c] for c in codes], server)
         self._partner(list(plans.values()))
         self._admin()
+        # The demo staff user's second factor: an authenticator key printed here (development
+        # only; staff_demo_otp refuses when DEBUG is off).
+        if settings.DEBUG:
+            call_command("staff_demo_otp", stdout=self.stdout)
 
     def _plans(self) -> dict[str, Plan]:
         plans = {}
