@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from coreesim.secrets import reveal
@@ -304,20 +304,25 @@ def order_settle(*, order_id: int) -> OrderStatus:
     return status
 
 
+def _job_esims(job: ProvisioningJob) -> QuerySet[Esim]:
+    esims = Esim.objects.filter(order_id=job.order_id, status=EsimStatus.PROVISIONING)
+    return esims.filter(pk=job.esim_id) if job.esim_id is not None else esims
+
+
 def provisioning_job_run(*, job_id: int) -> None:
-    """Provision every eSIM of the job that is still in progress, then settle the order."""
-    job = ProvisioningJob.objects.select_related("order").get(pk=job_id)
+    """Provision every eSIM of the job that is still in progress, then settle the order.
+
+    The job is done only when none of its eSIMs is still provisioning: an eSIM another worker
+    holds (or a dead worker's lease that has not run out yet) keeps it pending for the outbox.
+    """
+    job = ProvisioningJob.objects.get(pk=job_id)
     if job.status == JobStatus.DONE:
         return
     provisioning_job_running(job=job)
-    esims = job.order.esims.filter(status=EsimStatus.PROVISIONING)
-    if job.esim_id is not None:
-        esims = esims.filter(pk=job.esim_id)
-    for esim_id in esims.values_list("pk", flat=True):
+    for esim_id in _job_esims(job).values_list("pk", flat=True):
         esim_provision(esim_id=esim_id)
-    if order_settle(order_id=job.order_id) in ORDER_FINAL_STATUSES or not (
-        job.order.esims.filter(status=EsimStatus.PROVISIONING).exists()
-    ):
+    order_settle(order_id=job.order_id)
+    if not _job_esims(job).exists():
         provisioning_job_done(job=job)
 
 
@@ -327,31 +332,29 @@ STUCK_AFTER = timedelta(hours=6)
 def orders_resolve_stuck(
     *, now: datetime | None = None, older_than: timedelta = STUCK_AFTER
 ) -> int:
-    """Finish orders still provisioning long after they were placed; returns how many.
+    """Finish jobs still pending long after they were written; returns how many were resolved.
 
-    Retries of a transport failure end after about two hours of backoff; an order older than
-    ``older_than`` with an eSIM nobody is working on gives that eSIM up (quarantining its
-    profile, since the SM-DP+ may have acted on a call whose answer we never saw) and settles.
+    Retries of a transport failure back off for about an hour and the outbox keeps re-sending;
+    a job older than ``older_than`` gives up its eSIMs nobody is working on (quarantining their
+    profiles, since the SM-DP+ may have acted on a call whose answer we never saw; refunding the
+    partner) and settles the order, so no order stays ``provisioning`` for ever.
     """
     now = now or timezone.now()
-    stuck = Order.objects.filter(
-        status=OrderStatus.PROVISIONING, created_at__lt=now - older_than
-    ).values_list("pk", flat=True)
+    stuck = ProvisioningJob.objects.filter(
+        status=JobStatus.PENDING, created_at__lt=now - older_than
+    )
     resolved = 0
-    for order_id in list(stuck):
-        idle = Esim.objects.filter(order_id=order_id, status=EsimStatus.PROVISIONING).filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-        )
+    for job in list(stuck):
+        idle = _job_esims(job).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         for esim_id in idle.values_list("pk", flat=True):
             _esim_fail_record(
                 esim_id=esim_id,
                 error="gave up: no answer from the SM-DP+ in time (outcome unknown)",
                 quarantine=True,
             )
-        if order_settle(order_id=order_id) in ORDER_FINAL_STATUSES:
-            ProvisioningJob.objects.filter(order_id=order_id, status=JobStatus.PENDING).update(
-                status=JobStatus.DONE, done_at=now, last_error="resolved as stuck"
-            )
+        order_settle(order_id=job.order_id)
+        if not _job_esims(job).exists():
+            provisioning_job_done(job=job, error="resolved as stuck")
             resolved += 1
-            logger.warning("order_resolved_stuck", extra={"order_id": order_id})
+            logger.warning("provisioning_job_resolved_stuck", extra={"order_id": job.order_id})
     return resolved

@@ -19,6 +19,7 @@ from orders.services import (
     esim_suspend,
     esims_expire,
     order_place,
+    orders_resolve_stuck,
     provisioning_job_run,
 )
 from partners.services import partner_balance
@@ -222,3 +223,17 @@ def test_expiry_before_the_end_of_validity_does_nothing(esim: Esim, install) -> 
     install(esim)
 
     assert esims_expire(now=timezone.now()) == 0
+
+
+def test_reissue_nobody_finishes_is_resolved_as_stuck_on_a_completed_order(
+    esim: Esim, stock: Stock
+) -> None:
+    esim_reissue(esim=esim, **ACTOR)
+    Esim.objects.filter(pk=esim.pk).update(lease_until=timezone.now())
+
+    assert orders_resolve_stuck(now=timezone.now() + timedelta(hours=7)) == 1
+
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.FAILED
+    assert ProvisioningJob.objects.get(esim=esim).status == "done"
+    assert partner_balance(partner=stock.partner) == Decimal("100.00")

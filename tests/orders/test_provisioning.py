@@ -169,6 +169,7 @@ def test_esim_leased_by_another_worker_is_left_alone(stock, sim) -> None:
 
     assert _run(order).status == OrderStatus.PROVISIONING
     assert not Es2Call.objects.exists()
+    assert ProvisioningJob.objects.get(order=order).status == JobStatus.PENDING
 
 
 def test_stuck_order_is_resolved_failed_quarantined_and_refunded(stock) -> None:
