@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventTypeEnum": "partners.webhooks.choices.WebhookEventType",
-        "SubscribableEventTypeEnum": "partners.api.webhooks.SUBSCRIBABLE",
+        "SubscribableEventTypeEnum": "partners.api.webhook_serializers.SUBSCRIBABLE",
         "DeliveryStatusEnum": "partners.webhooks.choices.DeliveryStatus",
         "EndpointStatusEnum": "partners.webhooks.choices.EndpointStatus",
         "OrderStatusEnum": "orders.choices.OrderStatus",
@@ -286,6 +286,9 @@ CELERY_BEAT_SCHEDULE = {
     "orders-resolve-stuck": {"task": "orders.resolve_stuck", "schedule": 300.0},
     "orders-expire-esims": {"task": "orders.expire_esims", "schedule": 600.0},
     "orders-expiry-notices": {"task": "orders.expiry_notices", "schedule": 3600.0},
+    # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
+    "webhook-deliveries-sweep": {"task": "partners.webhook_deliveries_sweep", "schedule": 10.0},
+    "idempotency-purge": {"task": "coreesim.idempotency_purge", "schedule": 3600.0},
     # portal: re-ring traveler emails whose first doorbell was lost (broker down at commit).
     "portal-traveler-email-sweep": {"task": "portal.traveler_email_sweep", "schedule": 300.0},
     # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).

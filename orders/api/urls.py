@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.api import views
+from orders.api import actions, views
 
 urlpatterns = [
     path("orders", views.OrderListView.as_view(), name="api-orders"),
@@ -11,9 +11,9 @@ urlpatterns = [
     path("esims/<str:iccid>/qr.png", views.EsimQrPngView.as_view(), name="api-esim-qr-png"),
     path("esims/<str:iccid>/events", views.EsimEventsView.as_view(), name="api-esim-events"),
     path("esims/<str:iccid>/usage", views.EsimUsageView.as_view(), name="api-esim-usage"),
-    path("esims/<str:iccid>/topups", views.EsimTopUpView.as_view(), name="api-esim-topups"),
-    path("esims/<str:iccid>/suspend", views.EsimSuspendView.as_view(), name="api-esim-suspend"),
-    path("esims/<str:iccid>/resume", views.EsimResumeView.as_view(), name="api-esim-resume"),
-    path("esims/<str:iccid>/reissue", views.EsimReissueView.as_view(), name="api-esim-reissue"),
-    path("esims/<str:iccid>/cancel", views.EsimCancelView.as_view(), name="api-esim-cancel"),
+    path("esims/<str:iccid>/topups", actions.EsimTopUpView.as_view(), name="api-esim-topups"),
+    path("esims/<str:iccid>/suspend", actions.EsimSuspendView.as_view(), name="api-esim-suspend"),
+    path("esims/<str:iccid>/resume", actions.EsimResumeView.as_view(), name="api-esim-resume"),
+    path("esims/<str:iccid>/reissue", actions.EsimReissueView.as_view(), name="api-esim-reissue"),
+    path("esims/<str:iccid>/cancel", actions.EsimCancelView.as_view(), name="api-esim-cancel"),
 ]

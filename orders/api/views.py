@@ -20,7 +20,6 @@ from orders import services
 from orders.api import examples as ex
 from orders.api import selectors
 from orders.api.serializers import (
-    ActionIn,
     EsimDetailOut,
     EsimEventOut,
     EsimFiltersIn,
@@ -28,8 +27,6 @@ from orders.api.serializers import (
     OrderFiltersIn,
     OrderIn,
     OrderOut,
-    TopUpIn,
-    TopUpOut,
     UsageOut,
     usage_data,
 )
@@ -40,22 +37,17 @@ from orders.portal.services import access_token_issue
 from orders.qr import qr_png, qr_svg
 from partners.choices import ApiScope
 from partners.webhooks.services import webhook_balance_low_check
-from profiles.choices import EventSource
 
 ORDERS_READ, ORDERS_WRITE = ApiScope.READ, ApiScope.WRITE
 ESIMS_READ, ESIMS_WRITE = ApiScope.READ, ApiScope.WRITE
 REFUSALS = (OrderError, InsufficientBalance)
 
 
-def _refusal(exc: Exception) -> ProblemError:
+def refusal(exc: Exception) -> ProblemError:
     """A service's refusal as a problem; the balance refusal is the partners app's own."""
     if isinstance(exc, InsufficientBalance):
         return problem_from(exc, code=ErrorCode.INSUFFICIENT_BALANCE)
     return problem_from(exc)
-
-
-def _actor(view: PartnerAPIView) -> str:
-    return f"api:partner={view.client.partner_id}:key={view.client.key_id}"
 
 
 class OrderListView(PartnerListAPIView):
@@ -118,7 +110,7 @@ class OrderListView(PartnerListAPIView):
                 eid=values.get("eid") or None,
             )
         except REFUSALS as exc:
-            raise _refusal(exc) from exc
+            raise refusal(exc) from exc
         webhook_balance_low_check(partner=self.partner)
         order = selectors.order_get(partner_id=self.client.partner_id, order_id=order.pk)
         response = Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
@@ -305,128 +297,3 @@ class EsimUsageView(EsimView):
             records=list(selectors.esim_usage_records(esim=esim)[:100]),
         )
         return Response(UsageOut(data).data)
-
-
-class EsimTopUpView(EsimView):
-    required_scopes = {"POST": ESIMS_WRITE}
-
-    @extend_schema(
-        operation_id="esims_topup",
-        summary="Add a top-up plan",
-        description="Charges the top-up's price and extends the data allowance and validity.",
-        tags=["eSIMs"],
-        request=TopUpIn,
-        responses={201: TopUpOut},
-        examples=[
-            ex.request("Top up", {"plan": "eu-1gb-topup"}),
-            ex.response("Top-up", ex.TOP_UP, "201"),
-        ],
-    )
-    def post(self, request: Request, iccid: str) -> Response:
-        esim = self.esim(iccid)
-        data = TopUpIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            top_up = services.esim_top_up(
-                esim=esim,
-                partner=self.partner,
-                plan_code=data.validated_data["plan"],
-                idempotency_key=request.headers["Idempotency-Key"],
-            )
-        except REFUSALS as exc:
-            raise _refusal(exc) from exc
-        webhook_balance_low_check(partner=self.partner)
-        return Response(TopUpOut(top_up).data, status=status.HTTP_201_CREATED)
-
-
-class EsimActionView(EsimView):
-    """``POST /esims/{iccid}/<action>``: one lifecycle service, answered with the eSIM."""
-
-    required_scopes = {"POST": ESIMS_WRITE}
-    action_name = ""
-
-    def act(self, esim: Esim, reason: str) -> Esim:
-        raise NotImplementedError
-
-    def post(self, request: Request, iccid: str) -> Response:
-        esim = self.esim(iccid)
-        data = ActionIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        reason = data.validated_data.get("reason") or f"{self.action_name} requested over the API"
-        try:
-            esim = self.act(esim, reason)
-        except REFUSALS as exc:
-            raise _refusal(exc) from exc
-        return self.detail(selectors.esim_get(partner_id=self.client.partner_id, iccid=esim.iccid))
-
-
-def _action_schema(name: str, summary: str, description: str) -> Any:
-    return extend_schema(
-        operation_id=f"esims_{name}",
-        summary=summary,
-        description=description,
-        tags=["eSIMs"],
-        request=ActionIn,
-        responses={200: EsimDetailOut},
-        examples=[
-            ex.request("Reason", {"reason": "Traveler reported a stolen phone"}),
-            ex.response("eSIM", ex.ESIM_DETAIL),
-        ],
-    )
-
-
-class EsimSuspendView(EsimActionView):
-    action_name = "suspend"
-
-    def act(self, esim: Esim, reason: str) -> Esim:
-        return services.esim_suspend(
-            esim=esim, actor=_actor(self), reason=reason, source=EventSource.API
-        )
-
-    @_action_schema("suspend", "Suspend (bar) an eSIM", "Reversible with resume. Idempotent.")
-    def post(self, request: Request, iccid: str) -> Response:
-        return super().post(request, iccid)
-
-
-class EsimResumeView(EsimActionView):
-    action_name = "resume"
-
-    def act(self, esim: Esim, reason: str) -> Esim:
-        return services.esim_resume(
-            esim=esim, actor=_actor(self), reason=reason, source=EventSource.API
-        )
-
-    @_action_schema("resume", "Resume a suspended eSIM", "The profile returns to its state.")
-    def post(self, request: Request, iccid: str) -> Response:
-        return super().post(request, iccid)
-
-
-class EsimReissueView(EsimActionView):
-    action_name = "reissue"
-
-    def act(self, esim: Esim, reason: str) -> Esim:
-        return services.esim_reissue(esim=esim, actor=_actor(self), reason=reason)
-
-    @_action_schema(
-        "reissue",
-        "Reissue an eSIM's activation code",
-        "The old code stops working and a new one is provisioned (free of charge); "
-        "`esim.reissued` follows. The ICCID may change.",
-    )
-    def post(self, request: Request, iccid: str) -> Response:
-        return super().post(request, iccid)
-
-
-class EsimCancelView(EsimActionView):
-    action_name = "cancel"
-
-    def act(self, esim: Esim, reason: str) -> Esim:
-        return services.esim_cancel(esim=esim, actor=_actor(self), reason=reason)
-
-    @_action_schema(
-        "cancel",
-        "Cancel an unused eSIM",
-        "Only an eSIM that was never downloaded; its price is refunded to your balance.",
-    )
-    def post(self, request: Request, iccid: str) -> Response:
-        return super().post(request, iccid)
