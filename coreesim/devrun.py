@@ -44,13 +44,12 @@ def _cmdline(pid: int) -> str:
 
 
 def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it counts as gone)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def _read_pid(pidfile: Path) -> int | None:
@@ -187,10 +186,7 @@ def main() -> int:
     code = 1
     try:
         embedded.up()
-        for step in (("migrate", "--noinput"), ("demo_data",), ("run_banner",)):
-            if supervisor.stopping:
-                return 0
-            _manage(*step)
+        _manage("prepare_run")  # migrate, demo data, banner
         if not supervisor.stopping:
             code = supervisor.run_honcho()
     except embedded.ServiceError as exc:

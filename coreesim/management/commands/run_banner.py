@@ -4,6 +4,24 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import Resolver404, resolve
+
+# Where a newcomer starts; a page is listed only once some app actually serves it.
+LINKS = [
+    ("staff back office", "/staff/"),
+    ("staff admin", "/admin/"),
+    ("partner API docs", "/api/v1/docs/"),
+    ("OpenAPI schema", "/api/v1/schema/"),
+    ("readiness", "/readyz"),
+]
+
+
+def _served(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
 
 
 class Command(BaseCommand):
@@ -11,12 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         base = settings.PUBLIC_BASE_URL
-        lines = [
-            "",
-            "CoreESIM is starting (Ctrl-C stops everything):",
-            f"  staff admin      {base}/admin/",
-            f"  health           {base}/healthz   {base}/readyz",
-            f"  demo login       {settings.DEMO_ADMIN_USERNAME} / {settings.DEMO_ADMIN_PASSWORD}",
+        lines = ["", "CoreESIM is starting (Ctrl-C stops everything):"]
+        lines += [f"  {label:<18} {base}{path}" for label, path in LINKS if _served(path)]
+        lines += [
+            f"  {'demo staff login':<18} {settings.DEMO_ADMIN_USERNAME} / "
+            f"{settings.DEMO_ADMIN_PASSWORD}",
             "",
         ]
         self.stdout.write("\n".join(lines))
