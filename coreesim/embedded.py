@@ -97,7 +97,7 @@ def postgres_up() -> None:
         )
     # A postmaster.pid left by a killed server names a dead process; PostgreSQL itself
     # recognises that and starts over it, so there is nothing to delete here.
-    subprocess.run(
+    started = subprocess.run(
         [
             str(bin_dir / "pg_ctl"),
             "-D",
@@ -111,12 +111,26 @@ def postgres_up() -> None:
             f"-h 127.0.0.1 -p {EMBEDDED_PG_PORT} -k {PG_DIR}",
             "start",
         ],
-        check=True,
+        check=False,
         user=user,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    if started.returncode != 0:
+        raise ServiceError(
+            f"embedded PostgreSQL would not start on 127.0.0.1:{EMBEDDED_PG_PORT}. "
+            f"The end of {PG_DIR / 'log'}:\n{_tail(PG_DIR / 'log')}\n"
+            "If the port is taken by another program, choose another with EMBEDDED_PG_PORT."
+        )
     _wait_for("127.0.0.1", EMBEDDED_PG_PORT, "embedded PostgreSQL")
     _ensure_database()
+
+
+def _tail(path: Path, lines: int = 6) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
 
 
 def _ensure_database() -> None:
@@ -124,12 +138,24 @@ def _ensure_database() -> None:
 
     url = urlsplit(default_database_url())
     name = url.path.lstrip("/")
-    with psycopg.connect(
-        host="127.0.0.1", port=EMBEDDED_PG_PORT, user="postgres", dbname="postgres", autocommit=True
-    ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=EMBEDDED_PG_PORT,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        ) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not found:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise ServiceError(
+            f"something answers on 127.0.0.1:{EMBEDDED_PG_PORT} but it is not an embedded "
+            f"PostgreSQL we can use ({type(exc).__name__}: {exc}). Stop it, or choose another "
+            "port with EMBEDDED_PG_PORT."
+        ) from exc
 
 
 def postgres_down() -> None:

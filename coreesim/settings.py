@@ -286,9 +286,6 @@ CELERY_BEAT_SCHEDULE = {
     "orders-resolve-stuck": {"task": "orders.resolve_stuck", "schedule": 300.0},
     "orders-expire-esims": {"task": "orders.expire_esims", "schedule": 600.0},
     "orders-expiry-notices": {"task": "orders.expiry_notices", "schedule": 3600.0},
-    # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
-    "webhook-deliveries-sweep": {"task": "partners.webhook_deliveries_sweep", "schedule": 10.0},
-    "idempotency-purge": {"task": "coreesim.idempotency_purge", "schedule": 3600.0},
     # portal: re-ring traveler emails whose first doorbell was lost (broker down at commit).
     "portal-traveler-email-sweep": {"task": "portal.traveler_email_sweep", "schedule": 300.0},
     # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
@@ -303,6 +300,8 @@ ORDERS_LEASE_SECONDS = env.int("ORDERS_LEASE_SECONDS", default=300)
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="keyvalue" if DEBUG else "json")
+if LOG_FORMAT not in {"keyvalue", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'keyvalue' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

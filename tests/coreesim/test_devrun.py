@@ -184,3 +184,30 @@ def test_ci_fails_loudly_when_a_server_is_unreachable(variable, url, what):
 
     assert result.returncode == 1
     assert f"{what} is not reachable at 127.0.0.1:1 ({variable}={url})" in result.stderr
+
+
+def test_a_foreign_server_on_the_embedded_port_is_named_not_a_traceback():
+    with socket.socket() as foreign:
+        foreign.bind(("127.0.0.1", 0))
+        foreign.listen()
+        port = foreign.getsockname()[1]
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "EMBEDDED_PG_PORT": str(port),
+        }
+
+        result = subprocess.run(
+            [sys.executable, "-m", "coreesim.embedded", "up"],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert f"something answers on 127.0.0.1:{port}" in result.stderr
+    assert "EMBEDDED_PG_PORT" in result.stderr
+    assert "Traceback" not in result.stderr

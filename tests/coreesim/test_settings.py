@@ -240,3 +240,10 @@ def test_production_redirects_plain_http_to_https_but_not_the_probes():
     assert redirect == "301 https://esim.example.com/admin/"
     assert probe == "200"
     assert proxied == "302"  # behind the proxy: straight to the login page, no redirect loop
+
+
+def test_an_unknown_log_format_stops_the_start_with_the_choices():
+    result = run_python(["-c", "import django; django.setup()"], {"LOG_FORMAT": "text"})
+
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be 'keyvalue' or 'json', not 'text'" in result.stderr
