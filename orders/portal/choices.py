@@ -11,7 +11,8 @@ class EmailKind(models.TextChoices):
     PAGE_LINK = "page_link", "Link to the eSIM page"
 
 
-# Kinds sent at most once per eSIM (a database constraint); the page link may be asked again.
+# Kinds sent at most once per eSIM and occasion (a database constraint); the page link may be
+# asked for again and again.
 ONCE_PER_ESIM = (EmailKind.ESIM_READY, EmailKind.DATA_80, EmailKind.EXPIRES_1D)
 
 

@@ -59,6 +59,7 @@ class EmailContent:
     total_label: str | None = None
     percent: int | None = None
     expires_at: Any = None
+    reissued: bool = False
 
 
 class _RelatedEmail(EmailMultiAlternatives):
@@ -74,6 +75,8 @@ def _subject(content: EmailContent) -> str:
         EmailKind.DATA_80: _("You have used 80%% of your data: %(plan)s"),
         EmailKind.EXPIRES_1D: _("Your eSIM expires tomorrow: %(plan)s"),
     }
+    if content.kind == EmailKind.ESIM_READY and content.reissued:
+        return _("Your new eSIM code: %(plan)s") % {"plan": content.plan_name}
     return subjects[content.kind] % {"plan": content.plan_name}
 
 

@@ -47,6 +47,13 @@ class TravelerEmail(models.Model):
     status = models.CharField(
         max_length=8, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
+    occasion = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="What makes a once-only email due again: the ICCID for 'ready' (a reissued "
+        "eSIM gets a new code), the allowance period for thresholds (a top-up starts a new one)",
+    )
     recipient = models.EmailField()
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -58,9 +65,9 @@ class TravelerEmail(models.Model):
         app_label = "orders"
         constraints = [
             models.UniqueConstraint(
-                fields=["esim", "kind"],
+                fields=["esim", "kind", "occasion"],
                 condition=Q(kind__in=[k.value for k in ONCE_PER_ESIM]),
-                name="traveler_email_once_per_esim",
+                name="traveler_email_once_per_occasion",
             )
         ]
         indexes = [

@@ -25,9 +25,9 @@ EMAIL_FOR_THRESHOLD = {
 }
 
 
-def _queue(esim: Esim, kind: EmailKind) -> None:
+def _queue(esim: Esim, kind: EmailKind, occasion: str) -> None:
     try:
-        services.traveler_email_queue(esim=esim, kind=kind)
+        services.traveler_email_queue(esim=esim, kind=kind, occasion=occasion)
     except Exception:
         logger.exception("portal_email_queue_failed", extra={"esim": esim.pk, "kind": kind})
         raise
@@ -35,11 +35,13 @@ def _queue(esim: Esim, kind: EmailKind) -> None:
 
 @receiver(esim_released, dispatch_uid="portal_esim_ready_email")
 def on_esim_released(sender: Any, *, esim: Esim, **kwargs: Any) -> None:
-    _queue(esim, EmailKind.ESIM_READY)
+    # A reissued eSIM is released again on a new profile: its new code is a new occasion.
+    _queue(esim, EmailKind.ESIM_READY, occasion=esim.iccid)
 
 
 @receiver(usage_threshold_reached, dispatch_uid="portal_threshold_email")
 def on_usage_threshold(sender: Any, *, esim: Esim, kind: str, **kwargs: Any) -> None:
     email_kind = EMAIL_FOR_THRESHOLD.get(UsageEventKind(kind))
     if email_kind is not None:
-        _queue(esim, email_kind)
+        # Thresholds fire once per allowance period; a top-up starts the next one.
+        _queue(esim, email_kind, occasion=f"period-{esim.allowance_period}")

@@ -208,4 +208,8 @@ def email_content(email: TravelerEmail) -> EmailContent:
         total_label=total_label,
         percent=used.percent,
         expires_at=facts.expires_at,
+        reissued=email.kind == EmailKind.ESIM_READY
+        and TravelerEmail.objects.filter(esim_id=email.esim_id, kind=EmailKind.ESIM_READY)
+        .exclude(pk=email.pk)
+        .exists(),
     )

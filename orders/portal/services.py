@@ -64,12 +64,13 @@ def access_language_set(*, access_id: int, language: str) -> None:
 
 @transaction.atomic
 def traveler_email_queue(
-    *, esim: facts.Esim, kind: EmailKind, language: str | None = None
+    *, esim: facts.Esim, kind: EmailKind, language: str | None = None, occasion: str = ""
 ) -> TravelerEmail | None:
     """Record one email to the traveler and ring the worker after commit.
 
     Returns ``None`` when the order has no traveler email, or when an email of a once-only
-    kind was already queued for this eSIM (domain events may be delivered twice).
+    kind was already queued for this eSIM and ``occasion`` (domain events may be delivered
+    twice; a reissue or a top-up is a new occasion).
     """
     recipient = facts.traveler_email(esim)
     if not recipient:
@@ -78,7 +79,9 @@ def traveler_email_queue(
     access = access_token_issue(esim=esim)
     fields = {"recipient": recipient, "language": language or access.language}
     if kind in ONCE_PER_ESIM:
-        email, created = TravelerEmail.objects.get_or_create(esim=esim, kind=kind, defaults=fields)
+        email, created = TravelerEmail.objects.get_or_create(
+            esim=esim, kind=kind, occasion=occasion, defaults=fields
+        )
         if not created:
             return None
     else:

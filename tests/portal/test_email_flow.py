@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from coreesim.tasks import TransientError
 from orders.choices import UsageEventKind
+from orders.models import Esim
 from orders.portal import services
 from orders.portal.choices import EmailKind, EmailStatus
 from orders.portal.emails import QR_CONTENT_ID
@@ -155,3 +156,28 @@ def test_the_sweep_is_scheduled_on_beat():
     entry = settings.CELERY_BEAT_SCHEDULE["portal-traveler-email-sweep"]
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_a_reissued_esim_gets_a_new_ready_email_saying_the_old_code_is_gone(ready_esim):
+    esim_released.send_robust(sender=None, esim=ready_esim.esim)
+    Esim.objects.filter(pk=ready_esim.esim.pk).update(iccid="8988247999999999990")
+    ready_esim.esim.refresh_from_db()
+    esim_released.send_robust(sender=None, esim=ready_esim.esim)
+    emails = TravelerEmail.objects.filter(esim=ready_esim.esim, kind=EmailKind.ESIM_READY)
+    assert emails.count() == 2
+    services.traveler_email_deliver(email_id=emails.order_by("pk").last().pk)
+    assert mail.outbox[-1].subject.startswith("Your new eSIM code")
+    assert "The previous code no longer works" in mail.outbox[-1].body
+
+
+def test_a_threshold_is_emailed_again_after_a_top_up_but_not_twice_in_one_period(ready_esim):
+    for _ in range(2):
+        usage_threshold_reached.send_robust(
+            sender=None, esim=ready_esim.esim, kind=UsageEventKind.DATA_80
+        )
+    Esim.objects.filter(pk=ready_esim.esim.pk).update(allowance_period=1)
+    ready_esim.esim.refresh_from_db()
+    usage_threshold_reached.send_robust(
+        sender=None, esim=ready_esim.esim, kind=UsageEventKind.DATA_80
+    )
+    assert TravelerEmail.objects.filter(kind=EmailKind.DATA_80).count() == 2
