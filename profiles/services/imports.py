@@ -105,6 +105,11 @@ class _ProgressWriter:
             self._pending.update(fields)
         self._wake.set()
 
+    def push_live(self, **fields: Any) -> None:
+        """Progress while a COPY holds the import's connection: only the thread can write."""
+        if self._thread is not None:
+            self.push(**fields)
+
     def _flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
@@ -230,7 +235,7 @@ def _load(
             "CREATE TEMP TABLE import_problems "
             "(line bigint, col text, code text, message text) ON COMMIT DROP"
         )
-        total, found = _stream(cursor, handle, columns, secrets, size, progress)
+        total, found = _stream(cursor, handle, columns, secrets, size, progress, writer)
     if total == 0:
         raise ImportRefused(
             [ImportProblem(None, "", E.EMPTY_FILE, "the file has no data lines")], 1
@@ -282,6 +287,7 @@ def _stream(
     secrets: list[str],
     size: int,
     progress: Progress,
+    writer: _ProgressWriter,
 ) -> tuple[int, list[ImportProblem]]:
     """Check each line, encrypt its secrets, and COPY the good lines into ``import_rows``.
 
@@ -327,7 +333,13 @@ def _stream(
                     pending.append(workers.submit(work, first_line, chunk))
                     while len(pending) > 2 * PARALLEL_WORKERS:
                         take(pending.popleft().result(), copy)
-                progress("read", handle.tell(), size)
+                read = handle.tell()
+                progress("read", read, size)
+                if total:
+                    # Until the file is read, the total is an estimate from the bytes so far.
+                    writer.push_live(
+                        processed=total, total=max(total, total * size // max(read, 1))
+                    )
             while pending:
                 take(pending.popleft().result(), copy)
     finally:

@@ -263,7 +263,12 @@ def test_worker_processes_give_the_same_result_as_inline(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_import_keeps_its_record_outside_the_rolled_back_work(tmp_path: Path) -> None:
+def test_a_refused_import_keeps_its_record_outside_the_rolled_back_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from profiles.services import imports
+
+    monkeypatch.setattr(imports, "CHUNK_BYTES", 16)  # progress is written while reading
     pool = ProfilePoolFactory()
     path = write(tmp_path, f"ICCID\n{A}\n{A}\n")
 
