@@ -7,11 +7,13 @@ request and returns a ``Panel`` (or None when the user's role may not see it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
@@ -36,8 +38,29 @@ class Panel:
 
 PanelFunction = Callable[[HttpRequest], Panel | None]
 
+# Dashboard numbers may be this old: with a million profiles the counts behind a panel cost
+# more than a page may take, and a minute-old count is as useful to a human as a fresh one.
+PANEL_CACHE_SECONDS = 60
 
-@cache
+T = TypeVar("T")
+
+
+def _key(name: str, scope: Iterable[int] | None) -> str:
+    scope_key = "all" if scope is None else ",".join(str(i) for i in sorted(scope)) or "none"
+    return f"staff:panel:{name}:{hashlib.sha256(scope_key.encode()).hexdigest()[:16]}"
+
+
+def cached(name: str, scope: Iterable[int] | None, compute: Callable[[], T]) -> T:
+    """``compute()`` cached for ``PANEL_CACHE_SECONDS`` per panel and partner scope."""
+    return cast(T, cache.get_or_set(_key(name, scope), compute, PANEL_CACHE_SECONDS))
+
+
+def forget(name: str, scope: Iterable[int] | None = None) -> None:
+    """Drop a cached panel now (e.g. stock after an import) instead of waiting a minute."""
+    cache.delete(_key(name, scope))
+
+
+@functools.cache
 def _panel_functions() -> tuple[PanelFunction, ...]:
     return tuple(import_string(path) for path in PANELS)
 

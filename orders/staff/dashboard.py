@@ -12,7 +12,7 @@ from django.utils import timezone
 from coreesim.staff.access import can
 from coreesim.staff.charts import bar_chart
 from coreesim.staff.choices import Capability
-from coreesim.staff.dashboard import Panel
+from coreesim.staff.dashboard import Panel, cached
 from orders.choices import OrderStatus
 from orders.models import Esim, Order
 from partners.staff.access import visible_partner_ids
@@ -31,6 +31,16 @@ def sales_panel(request: HttpRequest) -> Panel | None:
     """Orders and revenue today / 7 days / 30 days (per currency), orders per day chart."""
     if not can(request.user, Capability.VIEW_ORDERS):
         return None
+    ids = visible_partner_ids(request.user)
+    return Panel(
+        "Sales",
+        "staff/dashboard/sales.html",
+        cached("sales", ids, lambda: _sales(request)),
+        wide=True,
+    )
+
+
+def _sales(request: HttpRequest) -> dict[str, object]:
     now = timezone.now()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     since30 = today - timedelta(days=29)
@@ -64,15 +74,23 @@ def sales_panel(request: HttpRequest) -> Panel | None:
     chart = bar_chart(
         [(d.strftime("%m-%d"), per_day.get(d, 0)) for d in days], title="Orders per day, 30 days"
     )
-    return Panel(
-        "Sales", "staff/dashboard/sales.html", {"periods": periods, "chart": chart}, wide=True
-    )
+    return {"periods": periods, "chart": chart}
 
 
 def attention_panel(request: HttpRequest) -> Panel | None:
     """Failed orders (7 days), orders stuck provisioning, profiles in error, odd notifications."""
     if not can(request.user, Capability.VIEW_ORDERS):
         return None
+    ids = visible_partner_ids(request.user)
+    scope = "attention" if can(request.user, Capability.ALL_PARTNERS) else "attention-scoped"
+    return Panel(
+        "Needs a human",
+        "staff/dashboard/attention.html",
+        cached(scope, ids, lambda: _attention(request)),
+    )
+
+
+def _attention(request: HttpRequest) -> dict[str, object]:
     now = timezone.now()
     orders = _orders(request).select_related("partner", "plan")
     failed = orders.filter(status=OrderStatus.FAILED, created_at__gte=now - timedelta(days=7))
@@ -84,15 +102,11 @@ def attention_panel(request: HttpRequest) -> Panel | None:
     notes = (
         notifications_needing_attention() if can(request.user, Capability.ALL_PARTNERS) else None
     )
-    return Panel(
-        "Needs a human",
-        "staff/dashboard/attention.html",
-        {
-            "failed": list(failed.order_by("-created_at")[:10]),
-            "failed_count": failed.count(),
-            "stuck": list(stuck.order_by("created_at")[:10]),
-            "stuck_count": stuck.count(),
-            "errors": list(errors.select_related("order")[:10]),
-            "notifications": list(notes[:10]) if notes is not None else [],
-        },
-    )
+    return {
+        "failed": list(failed.order_by("-created_at")[:10]),
+        "failed_count": failed.count(),
+        "stuck": list(stuck.order_by("created_at")[:10]),
+        "stuck_count": stuck.count(),
+        "errors": list(errors.select_related("order")[:10]),
+        "notifications": list(notes[:10]) if notes is not None else [],
+    }

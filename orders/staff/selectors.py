@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coreesim.logging import redact_value
@@ -20,12 +20,20 @@ from smdp_client.choices import NotificationPoint
 from smdp_client.models import Es2Call, Es2Notification
 
 DIGITS = re.compile(r"^\d+$")
+EID_LENGTH = 32
+MIN_ICCID_PREFIX = 18
+ORDER_ID_DIGITS = 18
 TIMELINE_LIMIT = 200
 
 
 def esim_search(*, q: str, partner_ids: list[int] | None) -> QuerySet[Esim]:
-    """eSIMs matching an ICCID (or its start), EID, order number, partner reference or
-    traveler email; ``partner_ids`` None means every partner."""
+    """eSIMs matching an ICCID (or its first 18+ digits), an EID, an order number, a partner
+    reference or a traveler email; ``partner_ids`` None means every partner.
+
+    The kind of input picks one indexed lookup (no OR across tables, which would make
+    PostgreSQL scan every eSIM): 32 digits is an EID, 18-22 digits an ICCID prefix, fewer
+    digits an order number, ``@`` an email, anything else a partner reference.
+    """
     q = q.strip()
     qs = Esim.objects.select_related("order", "order__partner", "order__plan", "profile")
     if partner_ids is not None:
@@ -33,20 +41,24 @@ def esim_search(*, q: str, partner_ids: list[int] | None) -> QuerySet[Esim]:
     if not q:
         return qs.none()
     if "@" in q:
-        match = Q(order__traveler_email__iexact=q)
-    elif DIGITS.match(q) and len(q) >= 18:
-        match = Q(iccid__startswith=q) | Q(eid=q) | Q(order__eid=q)
-    elif DIGITS.match(q):
-        match = Q(order_id=int(q)) | Q(order__reference=q)
-    else:
-        match = Q(order__reference=q)
-    return qs.filter(match).order_by("-id")
+        return qs.filter(order__traveler_email__iexact=q).order_by("-id")
+    if DIGITS.match(q) and len(q) == EID_LENGTH:
+        order_ids = Order.objects.filter(eid=q).values("pk")
+        return (qs.filter(eid=q) | qs.filter(order_id__in=order_ids)).order_by("-id")
+    if DIGITS.match(q) and len(q) >= MIN_ICCID_PREFIX:
+        return qs.filter(iccid__startswith=q).order_by("-id")
+    if DIGITS.match(q) and len(q) <= ORDER_ID_DIGITS:
+        by_reference = Order.objects.filter(reference=q).values("pk")
+        return qs.filter(
+            order_id__in=[int(q), *by_reference.values_list("pk", flat=True)]
+        ).order_by("-id")
+    return qs.filter(order__reference=q).order_by("-id")
 
 
 def profile_search(*, q: str) -> QuerySet[Profile]:
     """Profiles (sold or in stock) whose ICCID starts with ``q``."""
     q = q.strip()
-    if not (DIGITS.match(q) and len(q) >= 18):
+    if not (DIGITS.match(q) and MIN_ICCID_PREFIX <= len(q) < EID_LENGTH):
         return Profile.objects.none()
     return Profile.objects.filter(iccid__startswith=q).select_related("pool").order_by("iccid")
 

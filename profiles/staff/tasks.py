@@ -6,8 +6,10 @@ import logging
 
 from celery import shared_task
 
+from coreesim.staff.dashboard import forget
 from profiles.models import ProfilePool
 from profiles.services.imports import ImportRefused, pool_import
+from profiles.staff.dashboard import STOCK_CACHE
 from profiles.staff.progress import failed_store, phase_store, upload_path
 
 logger = logging.getLogger(__name__)
@@ -37,3 +39,5 @@ def staff_pool_import(*, pool_id: int, token: str, skip_invalid: bool, actor: st
         )
     except ImportRefused as refused:
         logger.info("staff_import_refused", extra={"token": token, "errors": refused.count})
+    finally:
+        forget(STOCK_CACHE)

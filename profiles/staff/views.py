@@ -24,7 +24,7 @@ from coreesim.staff.choices import Capability
 from coreesim.staff.paging import paginate
 from coreesim.staff.services import audit_record
 from profiles.models import ProfileImport
-from profiles.selectors import pool_stock_list
+from profiles.staff.dashboard import stock_rows
 from profiles.staff.forms import ImportForm
 from profiles.staff.progress import (
     import_for_token,
@@ -40,8 +40,7 @@ C = Capability
 
 @require(C.VIEW_INVENTORY)
 def pool_list(request: HttpRequest) -> HttpResponse:
-    rows = sorted(pool_stock_list(), key=lambda row: (not row[1].is_low, row[0].name))
-    return render(request, "staff/inventory/pools.html", {"rows": rows})
+    return render(request, "staff/inventory/pools.html", {"rows": stock_rows()})
 
 
 @require(C.MANAGE_INVENTORY)

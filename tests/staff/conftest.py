@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -15,6 +16,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coreesim.staff.choices import Role
 
 PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Dashboard panels are cached for a minute; each test starts from fresh numbers."""
+    cache.clear()
 
 
 def current_code(device: TOTPDevice) -> str:
