@@ -17,7 +17,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coreesim.secrets import reveal
-from orders.activation import android_install_link, ios_install_link
+from orders.activation import (
+    InvalidActivationCode,
+    activation_code_parse,
+    android_install_link,
+    ios_install_link,
+)
 from orders.choices import EsimStatus
 from orders.models import Esim
 from orders.portal.branding import Brand, brand_build
@@ -132,9 +137,11 @@ def _confirmation_code(esim: Esim) -> str | None:
 
 
 def _matching_id(activation_code: str) -> str:
-    """The third ``$`` field of ``LPA:1$address$matching-id[...]``."""
-    parts = activation_code.split("$")
-    return parts[2] if len(parts) > 2 else ""
+    """The matching ID the traveler types in by hand, read with the one SGP.22 parser."""
+    try:
+        return activation_code_parse(activation_code).matching_id
+    except InvalidActivationCode:
+        return ""
 
 
 def esim_facts(esim: Esim) -> EsimFacts:
