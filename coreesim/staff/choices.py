@@ -31,6 +31,7 @@ class Capability(models.TextChoices):
     VIEW_SMDP = "view_smdp", "Can view SM-DP+ servers and their health"
     MANAGE_SMDP = "manage_smdp", "Can configure SM-DP+ servers and certificates"
     VIEW_AUDIT = "view_audit", "Can read and export the audit log"
+    MANAGE_STAFF = "manage_staff", "Can see staff accounts and reset their second factor"
 
 
 class AuthAction(models.TextChoices):

@@ -60,3 +60,23 @@ def test_audit_log_page_per_role(make_staff, client_for, role, status):
 
 def test_staff_without_any_role_cannot_use_the_back_office(make_staff, client_for):
     assert client_for(make_staff()).get("/staff/").status_code == 403
+
+
+def test_an_administrator_resets_a_lost_second_factor_with_a_reason(make_staff, client_for):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from coreesim.staff.models import AuditLog
+
+    admin, victim = make_staff(Role.ADMINISTRATOR), make_staff(Role.SUPPORT)
+    victim_client = client_for(victim)
+    client = client_for(admin)
+    assert victim.username in client.get("/staff/users/").content.decode()
+    client.post(f"/staff/users/{victim.pk}/reset-2fa/", {"reason": "phone lost, ticket 42"})
+    assert not TOTPDevice.objects.filter(user=victim).exists()
+    assert AuditLog.objects.get(action="auth.otp_reset").reason == "phone lost, ticket 42"
+    assert victim_client.get("/staff/")["Location"].startswith("/staff/enroll/")
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.FINANCE, Role.INVENTORY])
+def test_only_administrators_manage_staff_accounts(make_staff, client_for, role):
+    assert client_for(make_staff(role)).get("/staff/users/").status_code == 403

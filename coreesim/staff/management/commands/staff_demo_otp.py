@@ -10,7 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Publicly known, like the demo password: refused when DEBUG is off.
-DEMO_TOTP_KEY_HEX = "436f72654553494d2064656d6f20544f5450206b6579"
+DEMO_TOTP_KEY_HEX = "436f72654553494d2064656d6f20544f5450206b"
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if options["code"]:
             self.stdout.write(code)
             return
-        secret = base64.b32encode(device.bin_key).decode()
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
         self.stdout.write(
             f"demo 2FA: {user.get_username()} has an authenticator with key {secret} "
             f"(current code {code}; `python manage.py staff_demo_otp --code` prints the next)"
