@@ -11,6 +11,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
+from profiles.choices import ProfileState
 from tests.e2e.conftest import AXE
 from tests.portal.fixtures import DESKTOP, IOS_17_4
 
@@ -209,4 +210,19 @@ def test_keyboard_alone_reaches_the_content_and_copies_a_code(browser, live_serv
     page.keyboard.press("Enter")
     expect(copy).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == ready_esim.matching_id
+    context.close()
+
+
+def test_active_esim_with_usage_shows_the_bar_and_passes_axe(browser, live_server, ready_esim):
+    ready_esim.set_profile_state(ProfileState.ENABLED)
+    ready_esim.set_usage(used_mb=8200)
+    context = _phone(browser, bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_server.url + ready_esim.path)
+    expect(page.get_by_text("Active", exact=True)).to_be_visible()
+    assert page.locator("meter").get_attribute("value") == "82"
+    _save_small(page.screenshot(full_page=True), "esim-active-en.png")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(f"axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}})")
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
     context.close()
