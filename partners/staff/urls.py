@@ -20,5 +20,10 @@ urlpatterns = [
         views.webhook_redeliver,
         name="redeliver",
     ),
+    path(
+        "<int:pk>/webhooks/<int:endpoint_id>/<slug:action>/",
+        views.webhook_endpoint_action,
+        name="webhook_action",
+    ),
     path("<int:pk>/account-managers/", views.account_manager, name="account_manager"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -48,11 +48,15 @@ from partners.staff.forms import (
     TopUpForm,
     WebhookEndpointForm,
 )
-from partners.webhooks.models import WebhookDelivery
+from partners.webhooks.models import WebhookDelivery, WebhookEndpoint
 from partners.webhooks.services import (
     WebhookUrlRefused,
     webhook_delivery_redeliver,
     webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_test,
+    webhook_endpoint_update,
 )
 from profiles.models import Plan
 
@@ -398,3 +402,72 @@ def account_manager(request: HttpRequest, pk: int) -> HttpResponse:
             )
         messages.success(request, "Account managers saved.")
     return _detail(partner)
+
+
+ENDPOINT_ACTIONS = {
+    "enable": "Re-enable",
+    "disable": "Disable",
+    "rotate": "Rotate the signing secret of",
+    "test": "Send a test message to",
+    "delete": "Delete",
+}
+
+
+@require(C.MANAGE_PARTNERS)
+def webhook_endpoint_action(
+    request: HttpRequest, pk: int, endpoint_id: int, action: str
+) -> HttpResponse:
+    """Enable, disable, rotate the secret, send a test or delete: confirmed, with a reason."""
+    partner = partner_for(request.user, pk)
+    endpoint = get_object_or_404(WebhookEndpoint, partner=partner, pk=endpoint_id)
+    verb = ENDPOINT_ACTIONS.get(action)
+    if verb is None:
+        raise Http404("No such action.")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        before = {"url": endpoint.url, "status": endpoint.status}
+        secret = ""
+        with transaction.atomic():
+            if action in ("enable", "disable"):
+                webhook_endpoint_update(endpoint=endpoint, enabled=action == "enable")
+            elif action == "rotate":
+                endpoint, secret = webhook_endpoint_rotate_secret(endpoint=endpoint)
+            elif action == "test":
+                webhook_endpoint_test(endpoint=endpoint)
+            else:
+                webhook_endpoint_delete(endpoint=endpoint)
+            audit_record(
+                action=f"partner.webhook_{action}",
+                request=request,
+                target=partner,
+                before=before,
+                after={
+                    "url": before["url"],
+                    "status": endpoint.status if action != "delete" else "deleted",
+                },
+                reason=form.cleaned_data["reason"],
+                reason_required=True,
+            )
+        if secret:
+            return render(
+                request,
+                "staff/partners/shown_once.html",
+                {"partner": partner, "what": f"signing secret of {endpoint.url}", "secret": secret},
+            )
+        messages.success(request, f"{verb} {before['url']}: done.")
+        return _detail(partner)
+    return render(
+        request,
+        "staff/includes/confirm.html",
+        {
+            "title": f"{verb} {endpoint.url}",
+            "question": f"{verb} the webhook endpoint {endpoint.url}?",
+            "consequence": "The old secret keeps signing for 24 hours."
+            if action == "rotate"
+            else "",
+            "form": form,
+            "button": verb.split(" ")[0],
+            "button_class": "danger" if action in ("delete", "disable") else "",
+            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
+        },
+    )

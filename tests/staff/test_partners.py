@@ -164,3 +164,38 @@ def test_an_administrator_assigns_an_account_manager(make_staff, client_for):
     )
     page = client_for(manager).get("/staff/partners/").context["page"]
     assert [p.pk for p in page.items] == [partner.pk]
+
+
+def test_webhook_endpoints_are_created_disabled_rotated_and_deleted_with_reasons(
+    make_staff, client_for, settings
+):
+    from partners.webhooks.models import WebhookEndpoint
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_ALLOW_HTTP = True
+    partner = PartnerFactory()
+    client = client_for(make_staff(Role.ADMINISTRATOR))
+    created = client.post(
+        f"/staff/partners/{partner.pk}/webhooks/new/", {"url": "https://hooks.example.com/x"}
+    )
+    assert created.context["secret"].startswith("whsec_")
+    endpoint = WebhookEndpoint.objects.get(partner=partner)
+    base = f"/staff/partners/{partner.pk}/webhooks/{endpoint.pk}"
+    client.post(f"{base}/disable/", {"reason": "receiver down"})
+    endpoint.refresh_from_db()
+    assert endpoint.status == "disabled"
+    rotated = client.post(f"{base}/rotate/", {"reason": "secret leaked"})
+    assert rotated.context["secret"] != created.context["secret"]
+    client.post(f"{base}/delete/", {"reason": "partner asked"})
+    assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+    actions = list(
+        AuditLog.objects.filter(action__startswith="partner.webhook_")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "partner.webhook_create",
+        "partner.webhook_disable",
+        "partner.webhook_rotate",
+        "partner.webhook_delete",
+    ]
