@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from guardian.shortcuts import get_objects_for_group
 
 from coreesim.staff.access import can, require, staff_user
 from coreesim.staff.choices import Capability
@@ -21,11 +22,11 @@ from coreesim.staff.services import audit_record
 from partners.choices import LedgerKind, PartnerStatus
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
 from partners.services import (
+    SELL_PLAN,
     api_key_create,
     api_key_revoke,
     ledger_credit,
     partner_balance,
-    partner_can_sell,
     partner_create,
     partner_set_status,
     plan_access_grant,
@@ -61,6 +62,16 @@ from partners.webhooks.services import (
 from profiles.models import Plan
 
 C = Capability
+
+
+def granted_plans(partner: Partner) -> list[Plan]:
+    """Active plans granted to the partner (``sell_plan``), in one query; ``partner_can_sell``
+    per plan would be one query each. A suspended partner keeps its grants."""
+    if partner.group_id is None:
+        return []
+    return list(
+        get_objects_for_group(partner.group, SELL_PLAN, klass=Plan.objects.filter(is_active=True))
+    )
 
 
 def _detail(partner: Partner) -> HttpResponseRedirect:
@@ -108,6 +119,7 @@ def partner_new(request: HttpRequest) -> HttpResponse:
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = partner_for(request.user, pk)
     plans = list(Plan.objects.filter(is_active=True).order_by("code"))
+    sellable = {p.pk for p in granted_plans(partner)}
     overrides = {o.plan_id: o.price for o in PriceOverride.objects.filter(partner=partner)}
     return render(
         request,
@@ -117,9 +129,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "balance": partner_balance(partner=partner),
             "ledger": LedgerEntry.objects.filter(partner=partner).order_by("-created_at")[:20],
             "keys": ApiKey.objects.filter(partner=partner).order_by("-created_at"),
-            "plans": [
-                (p, partner_can_sell(partner=partner, plan=p), overrides.get(p.pk)) for p in plans
-            ],
+            "plans": [(p, p.pk in sellable, overrides.get(p.pk)) for p in plans],
             "endpoints": partner.webhook_endpoints.all(),
             "deliveries": WebhookDelivery.objects.filter(partner=partner)
             .select_related("endpoint")
@@ -273,9 +283,7 @@ def top_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require(C.MANAGE_FINANCE)
 def plan_access(request: HttpRequest, pk: int) -> HttpResponse:
     partner = partner_for(request.user, pk)
-    current = [
-        p for p in Plan.objects.filter(is_active=True) if partner_can_sell(partner=partner, plan=p)
-    ]
+    current = [p for p in granted_plans(partner)]
     form = PlanAccessForm(request.POST or None, initial={"plans": current})
     if request.method == "POST" and form.is_valid():
         wanted = set(form.cleaned_data["plans"])
