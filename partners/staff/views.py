@@ -67,11 +67,10 @@ C = Capability
 def granted_plans(partner: Partner) -> list[Plan]:
     """Active plans granted to the partner (``sell_plan``), in one query; ``partner_can_sell``
     per plan would be one query each. A suspended partner keeps its grants."""
-    if partner.group_id is None:
+    group = partner.group
+    if group is None:
         return []
-    return list(
-        get_objects_for_group(partner.group, SELL_PLAN, klass=Plan.objects.filter(is_active=True))
-    )
+    return list(get_objects_for_group(group, SELL_PLAN, klass=Plan.objects.filter(is_active=True)))
 
 
 def _detail(partner: Partner) -> HttpResponseRedirect:
