@@ -157,3 +157,19 @@ def test_the_sweep_re_enqueues_notifications_the_broker_never_delivered(celery_w
 
     assert apply_pending_notifications() == 1
     assert wait_until(lambda: profile_state(profile) == ProfileState.DOWNLOADED)
+
+
+def test_install_arriving_before_download_ends_installed_through_the_endpoint(
+    celery_worker, client
+):
+    smdp = SmdpServerFactory(name="acme")
+    profile = ProfileFactory(pool=ProfilePoolFactory(smdp_server=smdp), state=ProfileState.RELEASED)
+
+    assert post(client, smdp, body(profile.iccid, 4)).status_code == 204
+    assert wait_until(lambda: profile_state(profile) == ProfileState.INSTALLED)
+    assert post(client, smdp, body(profile.iccid, 3)).status_code == 204
+
+    assert wait_until(
+        lambda: set(Es2Notification.objects.values_list("state", flat=True)) == {"applied", "stale"}
+    )
+    assert profile_state(profile) == ProfileState.INSTALLED
