@@ -6,14 +6,23 @@ import io
 import logging
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import connection
 
 from coreesim.logging import JsonFormatter, KeyValueFormatter, RedactSecretsFilter
 from coreesim.secrets import MASK, Secret, reveal
 from smdp_client.models import SmdpServer
 
+# Generated at run time: no key material is ever committed.
 PRIVATE_KEY = (
-    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+    ec.generate_private_key(ec.SECP256R1())
+    .private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    .decode()
 )
 
 
