@@ -183,7 +183,8 @@ def notification(iccid_n: int) -> bytes:
     ).encode()
 
 
-def bench_intake(total: int, workers: int, threads: int) -> dict[str, float]:
+def start_intake_server(workers: int) -> tuple[SmdpServer, int, subprocess.Popen[bytes]]:
+    """The notifying SM-DP+ record and a gunicorn serving the intake endpoint."""
     server, _ = SmdpServer.objects.update_or_create(
         name="bench-notifier",
         defaults={
@@ -209,6 +210,11 @@ def bench_intake(total: int, workers: int, threads: int) -> dict[str, float]:
         ],
         port,
     )
+    return server, port, gunicorn
+
+
+def bench_intake(total: int, workers: int, threads: int) -> dict[str, float]:
+    server, port, gunicorn = start_intake_server(workers)
     bodies = [notification(n) for n in range(total)]
     statuses: list[int] = []
     lock = threading.Lock()
@@ -285,31 +291,7 @@ def bench_intake_wrk(seconds: int, workers: int, connections: int) -> dict[str, 
     wrk = shutil.which("wrk")
     if wrk is None:
         return None
-    server, _ = SmdpServer.objects.update_or_create(
-        name="bench-notifier",
-        defaults={
-            "base_url": "http://127.0.0.1:9",
-            "smdp_address": "smdp.bench.test",
-            "requester_id": "coreesim-bench",
-            "allow_plain_http": True,
-            "inbound_secret": BENCH_SECRET,
-        },
-    )
-    port = free_port()
-    gunicorn = start(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "coreesim.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        port,
-    )
+    server, port, gunicorn = start_intake_server(workers)
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(
         WRK_SCRIPT % {"secret": BENCH_SECRET, "run": uuid.uuid4().hex, "path": NOTIFY_PATH}
