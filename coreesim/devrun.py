@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from coreesim import embedded
-from coreesim.runtime import BASE_DIR, RUN_DIR, WEB_PORT
+from coreesim.runtime import BASE_DIR, RUN_DIR, SMDP_SIM_PORT, WEB_PORT
 
 SUPERVISOR_PIDFILE = RUN_DIR / "devrun.pid"
 HONCHO_PIDFILE = RUN_DIR / "honcho.pid"
@@ -123,7 +123,12 @@ def reap_leftovers() -> list[str]:
     return stop_recorded_processes()
 
 
-def ensure_port_free(port: int) -> None:
+def ensure_port_free(port: int, variable: str = "WEB_PORT") -> None:
+    """Refuse to start when another program holds a port we are about to listen on.
+
+    Checked before anything starts, so the message names the variable to change instead of
+    a gunicorn or simulator crash scrolling past in honcho's output.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -131,7 +136,7 @@ def ensure_port_free(port: int) -> None:
         except OSError as exc:
             raise RunError(
                 f"port {port} on 127.0.0.1 is in use by another program; stop it or set "
-                f"WEB_PORT to a free port (e.g. WEB_PORT=8010 make run)."
+                f"{variable} to a free port (e.g. {variable}={port + 10} make run)."
             ) from exc
 
 
@@ -178,7 +183,8 @@ def main() -> int:
         stopped = reap_leftovers()
         if stopped:
             _say(f"stopped leftovers of a previous run: {', '.join(stopped)}")
-        ensure_port_free(WEB_PORT)
+        ensure_port_free(WEB_PORT, "WEB_PORT")
+        ensure_port_free(SMDP_SIM_PORT, "SMDP_SIM_PORT")
         SUPERVISOR_PIDFILE.write_text(str(os.getpid()))
     except RunError as exc:
         sys.stderr.write(f"\n*** {exc}\n\n")

@@ -16,6 +16,7 @@ RUN_DIR = VAR_DIR / "run"
 EMBEDDED_PG_PORT = int(os.environ.get("EMBEDDED_PG_PORT", "55432"))
 EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "56379"))
 WEB_PORT = int(os.environ.get("WEB_PORT", "8000"))
+SMDP_SIM_PORT = int(os.environ.get("SMDP_SIM_PORT", "8701"))
 
 CI_DATABASE_URL = "postgres://root@127.0.0.1:5432/coreesim"
 CI_REDIS_URL = "redis://127.0.0.1:6379/0"

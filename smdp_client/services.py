@@ -34,6 +34,7 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 from redis.exceptions import LockError, RedisError
 
+from coreesim.runtime import SMDP_SIM_PORT
 from smdp_client import selectors, wire
 from smdp_client.calllog import es2call_resolve
 from smdp_client.choices import Es2Function, FinalProfileStatus, TransportFailure
@@ -355,19 +356,21 @@ def smdp_server_add(
 
 
 SIMULATOR_NAME = "simulator"
-SIMULATOR_BASE_URL = "http://127.0.0.1:8701"
+SIMULATOR_BASE_URL = f"http://127.0.0.1:{SMDP_SIM_PORT}"
 
 
 def smdp_server_ensure_simulator(*, base_url: str = SIMULATOR_BASE_URL) -> SmdpServer:
     """The record for the built-in simulator that `make run` starts (demo data calls this).
 
     Its inbound secret is the simulator's publicly known development secret
-    (``$SMDP_SIMULATOR_SECRET`` overrides it on both sides).
+    (``$SMDP_SIMULATOR_SECRET`` overrides it on both sides). Only the address follows
+    ``SMDP_SIM_PORT`` on later runs; whatever staff changed on the record is kept.
     """
     secret = os.environ.get("SMDP_SIMULATOR_SECRET", DEV_SIMULATOR_SECRET)
-    server, _created = SmdpServer.objects.get_or_create(
+    server, _created = SmdpServer.objects.update_or_create(
         name=SIMULATOR_NAME,
-        defaults={
+        defaults={"base_url": base_url},
+        create_defaults={
             "base_url": base_url,
             "smdp_address": "smdp.simulator.coreesim.test",
             "requester_id": "coreesim",

@@ -134,14 +134,23 @@ def test_a_second_run_is_refused_while_the_first_is_alive(run_dir, orphans):
         devrun.reap_leftovers()
 
 
-def test_a_busy_web_port_is_refused_with_the_way_out():
+@pytest.mark.parametrize("variable", ["WEB_PORT", "SMDP_SIM_PORT"])
+def test_a_busy_port_is_refused_naming_the_variable_that_moves_it(variable):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
 
-        with pytest.raises(devrun.RunError, match="WEB_PORT"):
-            devrun.ensure_port_free(port)
+        with pytest.raises(devrun.RunError, match=f"set {variable} to a free port"):
+            devrun.ensure_port_free(port, variable)
+
+
+def test_a_free_port_passes_the_check():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    devrun.ensure_port_free(port, "WEB_PORT")
 
 
 def test_a_stale_redis_pidfile_never_signals_an_unrelated_process(tmp_path, monkeypatch, orphans):

@@ -3,7 +3,8 @@
 Loads the catalogue from ``profiles/data``, a dozen realistic plans, the built-in SM-DP+
 simulator's server record, two pools of 1,000 profiles each (through ``pool_import``, like
 real stock), a demo partner with all plans, an opening balance and an API key (printed once,
-when the partner is first created), and the staff superuser. It lives in ``orders`` because
+when the partner is first created), one demo traveler order whose page ``make run`` links
+to, and the staff superuser. It lives in ``orders`` because
 only ``orders`` may import every app.
 """
 
@@ -21,6 +22,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from orders.portal.services import access_token_issue
+from orders.services import order_place
 from partners.choices import LedgerKind
 from partners.models import Partner
 from partners.services import api_key_create, ledger_credit, partner_create, plan_access_grant
@@ -32,6 +35,9 @@ from smdp_client.services import smdp_server_ensure_simulator
 PROFILES_PER_POOL = 1000
 DEMO_PARTNER_SLUG = "demo-travel"
 DEMO_BALANCE = Decimal("500.00")
+# The demo traveler order: placed once (the key makes a re-run return the same order).
+DEMO_ORDER_KEY = "demo-traveler-page"
+DEMO_ORDER_PLAN = "eu-5gb-30d"
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,8 @@ class Command(BaseCommand):
         self.stdout.write(f"SM-DP+ server: {server.name} at {server.base_url}")
         for name, (profile_type, issuer, codes) in POOLS.items():
             self._pool(name, profile_type, issuer, [plans[c] for c in codes], server)
-        self._partner(list(plans.values()))
+        partner = self._partner(list(plans.values()))
+        self._traveler_order(partner)
         self._admin()
         # The demo staff user's second factor: an authenticator key printed here (development
         # only; staff_demo_otp refuses when DEBUG is off).
@@ -169,7 +176,7 @@ class Command(BaseCommand):
         self.stdout.write(f"pool {name}: imported {record.imported} profiles")
 
     @transaction.atomic
-    def _partner(self, plans: list[Plan]) -> None:
+    def _partner(self, plans: list[Plan]) -> Partner:
         partner = Partner.objects.filter(slug=DEMO_PARTNER_SLUG).first()
         if partner is not None:
             plan_access_grant(partner=partner, plans=plans)
@@ -177,7 +184,7 @@ class Command(BaseCommand):
                 f"partner {partner.slug}: kept (its API key was printed when it was created; "
                 f"make another with: manage.py create_api_key {partner.slug})"
             )
-            return
+            return partner
         partner = partner_create(
             name="Demo Travel eSIM",
             slug=DEMO_PARTNER_SLUG,
@@ -204,6 +211,21 @@ class Command(BaseCommand):
         )
         self.stdout.write("demo partner API key (shown once, store it now):")
         self.stdout.write(plaintext)
+        return partner
+
+    def _traveler_order(self, partner: Partner) -> None:
+        """A real sale through the real pipeline: the worker provisions it once it starts."""
+        order = order_place(
+            partner=partner,
+            plan_code=DEMO_ORDER_PLAN,
+            quantity=1,
+            idempotency_key=DEMO_ORDER_KEY,
+            traveler_email="traveler@demo-travel.test",
+            traveler_name="Demo Traveler",
+            reference="DEMO-1",
+        )
+        access_token_issue(esim=order.esims.get())
+        self.stdout.write(f"demo traveler order: {order.pk} ({order.plan.code})")
 
     def _admin(self) -> None:
         user_model = get_user_model()
