@@ -1,7 +1,10 @@
-"""Domain events of the orders app, sent after the transaction that caused them commits.
+"""Domain events of the orders app, sent inside the transaction that caused them.
 
 Webhooks, traveler emails and staff pages subscribe here; the services never call them directly
-(DESIGN.md: news travels to higher layers through one small event mechanism).
+(DESIGN.md: news travels to higher layers through one small event mechanism). A receiver
+writes its rows (a webhook delivery, a traveler email) in the event's own transaction, so the
+event and what it owes partners and travelers commit together or not at all; whatever leaves
+the database (a task on the broker, an email) the receiver defers with ``on_commit``.
 
 - ``esim_released``: the activation code is ready. ``esim``.
 - ``esim_failed``: the eSIM could not be provisioned. ``esim``.
@@ -25,6 +28,13 @@ esim_changed = Signal()
 usage_threshold_reached = Signal()
 
 
-def send_on_commit(signal: Signal, **kwargs: Any) -> None:
-    """Send ``signal`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: signal.send_robust(sender=None, **kwargs), robust=True)
+def announce(signal: Signal, **kwargs: Any) -> None:
+    """Send ``signal`` now, inside the caller's transaction.
+
+    Not ``send_robust``: a receiver that fails rolls the event back with it, which is the
+    point (an event never commits without the deliveries it owes). Outside a transaction there
+    is nothing to share, so calling it there is a programming error.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"announce({signal!r}) must run inside the event's transaction")
+    signal.send(sender=None, **kwargs)

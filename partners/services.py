@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from partners.choices import API_KEY_PREFIX, ApiScope, LedgerKind, PartnerStatus
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
 from partners.selectors import partner_balance
+from partners.webhooks.services import webhook_balance_low_check
 from profiles.models import Plan
 
 logger = logging.getLogger(__name__)
@@ -327,9 +328,11 @@ def ledger_debit(
     available = partner_balance(partner=locked) + locked.credit_limit
     if value > available:
         raise InsufficientBalance(partner=locked, amount=value, available=available)
-    return _post(
+    entry = _post(
         partner=locked, kind=kind, amount=-value, reference=reference, memo=memo, actor=actor
     )
+    webhook_balance_low_check(partner=locked, available=available - value)
+    return entry
 
 
 @transaction.atomic

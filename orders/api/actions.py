@@ -16,7 +16,6 @@ from orders.api import selectors
 from orders.api.serializers import ActionIn, EsimDetailOut, TopUpIn, TopUpOut
 from orders.api.views import ESIMS_WRITE, REFUSALS, EsimView, refusal
 from orders.models import Esim
-from partners.webhooks.services import webhook_balance_low_check
 from profiles.choices import EventSource
 
 
@@ -52,7 +51,6 @@ class EsimTopUpView(EsimView):
             )
         except REFUSALS as exc:
             raise refusal(exc) from exc
-        webhook_balance_low_check(partner=self.partner)
         return Response(TopUpOut(top_up).data, status=status.HTTP_201_CREATED)
 
 

@@ -36,7 +36,6 @@ from orders.portal.selectors import page_url
 from orders.portal.services import access_token_issue
 from orders.qr import qr_png, qr_svg
 from partners.choices import ApiScope
-from partners.webhooks.services import webhook_balance_low_check
 
 ORDERS_READ, ORDERS_WRITE = ApiScope.READ, ApiScope.WRITE
 ESIMS_READ, ESIMS_WRITE = ApiScope.READ, ApiScope.WRITE
@@ -111,7 +110,6 @@ class OrderListView(PartnerListAPIView):
             )
         except REFUSALS as exc:
             raise refusal(exc) from exc
-        webhook_balance_low_check(partner=self.partner)
         order = selectors.order_get(partner_id=self.client.partner_id, order_id=order.pk)
         response = Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
         response["Location"] = f"{request.path.rstrip('/')}/{order.pk}"

@@ -2,8 +2,10 @@
 
 It lives in the orders app because only orders knows whose eSIM a profile is (orders may import
 partners and profiles; partners may import neither orders nor, for this, profiles' owners).
-The producers send their signals after commit, so each message is written here in its own
-transaction, right after the event's; the delivery itself is the worker's job.
+The producers send their signals inside the event's transaction, so each delivery row commits
+with the event that caused it (Standard Webhooks: nothing happens that the partner is not told
+of, nothing is told that did not happen); the delivery itself is the worker's job, rung after
+commit.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Traveler emails triggered by the orders app's domain events (``orders.signals``).
 
-The events are sent after the causing transaction commits and through ``send_robust``, so a
-failure here never undoes an order; it is logged with the eSIM id for staff to follow up.
+The events are sent inside the causing transaction, so the email's outbox row commits with the
+event (the worker is rung after commit); a failure here rolls the event back with it and is
+logged with the eSIM id.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from orders.choices import EsimStatus, EsimStep, JobKind
 from orders.errors import InvalidEsimState, OutOfStock
 from orders.models import Esim, EsimReissue, Order
 from orders.services.outbox import provisioning_job_create
-from orders.signals import esim_changed, send_on_commit
+from orders.signals import announce, esim_changed
 from partners.services import ledger_credit
 from profiles.choices import EventSource, ProfileState
 from profiles.lifecycle import can_transition
@@ -84,7 +84,7 @@ def esim_suspend(
     _move(esim, ProfileState.SUSPENDED, actor=actor, reason=reason, source=source)
     Esim.objects.filter(pk=esim.pk).update(suspended_from=previous)
     esim.refresh_from_db()
-    send_on_commit(esim_changed, esim=esim, action="suspended")
+    announce(esim_changed, esim=esim, action="suspended")
     return esim
 
 
@@ -103,7 +103,7 @@ def esim_resume(
     _move(esim, target, actor=actor, reason=reason, source=source)
     Esim.objects.filter(pk=esim.pk).update(suspended_from="")
     esim.refresh_from_db()
-    send_on_commit(esim_changed, esim=esim, action="resumed")
+    announce(esim_changed, esim=esim, action="resumed")
     return esim
 
 
@@ -148,7 +148,7 @@ def _esim_cancel_record(*, esim: Esim, actor: str, reason: str) -> Esim:
     )
     Esim.objects.filter(pk=esim.pk).update(status=EsimStatus.CANCELLED, profile=None)
     esim.refresh_from_db()
-    send_on_commit(esim_changed, esim=esim, action="cancelled")
+    announce(esim_changed, esim=esim, action="cancelled")
     return esim
 
 
@@ -173,7 +173,7 @@ def _esim_retire_record(*, esim: Esim, actor: str, reason: str) -> Esim:
     _move(esim, ProfileState.RETIRED, actor=actor, reason=reason, source=EventSource.STAFF)
     Esim.objects.filter(pk=esim.pk).update(status=EsimStatus.RETIRED)
     esim.refresh_from_db()
-    send_on_commit(esim_changed, esim=esim, action="retired")
+    announce(esim_changed, esim=esim, action="retired")
     return esim
 
 
@@ -255,7 +255,7 @@ def _esim_reissue_record(*, esim: Esim, actor: str, reason: str, restock: bool) 
         "esim_reissued",
         extra={"esim_id": esim.pk, "old_iccid": old_iccid, "iccid": profile.iccid},
     )
-    send_on_commit(esim_changed, esim=esim, action="reissued")
+    announce(esim_changed, esim=esim, action="reissued")
     return esim
 
 
@@ -300,5 +300,5 @@ def _esim_expire(*, esim_id: int, now: datetime) -> bool:
     Esim.objects.filter(pk=esim.pk).update(status=EsimStatus.EXPIRED)
     esim.refresh_from_db()
     logger.info("esim_expired", extra={"esim_id": esim.pk, "iccid": esim.iccid})
-    send_on_commit(esim_changed, esim=esim, action="expired")
+    announce(esim_changed, esim=esim, action="expired")
     return True

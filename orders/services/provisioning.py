@@ -38,7 +38,7 @@ from orders.choices import (
 )
 from orders.models import Esim, Order, ProvisioningJob
 from orders.services.outbox import provisioning_job_done, provisioning_job_running
-from orders.signals import esim_failed, esim_released, order_settled, send_on_commit
+from orders.signals import announce, esim_failed, esim_released, order_settled
 from partners.services import ledger_credit
 from profiles.choices import EventSource, ProfileState
 from profiles.services import profile_transition
@@ -179,7 +179,7 @@ def esim_release(
         "esim_released",
         extra={"order_id": esim.order_id, "esim_id": esim.pk, "iccid": esim.iccid},
     )
-    send_on_commit(esim_released, esim=esim)
+    announce(esim_released, esim=esim)
 
 
 def _failure_text(error: Es2Error | str) -> tuple[str, str]:
@@ -275,7 +275,7 @@ def _esim_fail_record(*, esim_id: int, error: Es2Error | str, quarantine: bool) 
             "outcome": outcome,
         },
     )
-    send_on_commit(esim_failed, esim=esim)
+    announce(esim_failed, esim=esim)
 
 
 @transaction.atomic
@@ -300,7 +300,7 @@ def order_settle(*, order_id: int) -> OrderStatus:
     logger.info(
         "order_settled", extra={"order_id": order.pk, "status": status, "delivered": delivered}
     )
-    send_on_commit(order_settled, order=order)
+    announce(order_settled, order=order)
     return status
 
 

@@ -27,7 +27,7 @@ from orders.choices import (
 )
 from orders.errors import IdempotencyConflict, InvalidEsimState, PlanNotAllowed
 from orders.models import Esim, TopUp, UsageEvent, UsageRecord
-from orders.signals import esim_changed, send_on_commit, usage_threshold_reached
+from orders.signals import announce, esim_changed, usage_threshold_reached
 from partners.models import Partner
 from partners.services import ledger_debit, partner_can_sell, plan_price_for
 from profiles.models import Plan
@@ -89,19 +89,24 @@ def esim_top_up(*, esim: Esim, partner: Partner, plan_code: str, idempotency_key
     )
     esim.refresh_from_db()
     logger.info("esim_topped_up", extra={"esim_id": esim.pk, "top_up_id": top_up.pk})
-    send_on_commit(esim_changed, esim=esim, action="topped_up")
+    announce(esim_changed, esim=esim, action="topped_up")
     return top_up
 
 
 def _emit(esim: Esim, kind: UsageEventKind) -> bool:
-    """Record a threshold event once; True only the first time."""
-    try:
-        with transaction.atomic():
-            UsageEvent.objects.create(esim=esim, kind=kind, period=esim.allowance_period)
-    except IntegrityError:
-        return False
-    logger.info("usage_threshold_reached", extra={"esim_id": esim.pk, "kind": kind})
-    send_on_commit(usage_threshold_reached, esim=esim, kind=kind)
+    """Record a threshold event once; True only the first time.
+
+    The inner savepoint tells "already recorded" apart from a receiver's own failure, which
+    must roll the event back rather than pass for a duplicate.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                UsageEvent.objects.create(esim=esim, kind=kind, period=esim.allowance_period)
+        except IntegrityError:
+            return False
+        logger.info("usage_threshold_reached", extra={"esim_id": esim.pk, "kind": kind})
+        announce(usage_threshold_reached, esim=esim, kind=kind)
     return True
 
 

@@ -357,13 +357,13 @@ def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
     )
 
 
-def webhook_balance_low_check(*, partner: Any) -> list[WebhookDelivery]:
-    """After a debit: owe ``balance.low`` when what the partner may still spend fell below
-    ``WEBHOOK_BALANCE_LOW_THRESHOLD``, once per dip (again only after a credit came in)."""
+def webhook_balance_low_check(*, partner: Any, available: Decimal) -> list[WebhookDelivery]:
+    """After a debit, inside its transaction: owe ``balance.low`` when what the partner may
+    still spend (``available``) fell below ``WEBHOOK_BALANCE_LOW_THRESHOLD``, once per dip
+    (again only after a credit came in). The debit holds the partner's row lock, so two
+    racing debits cannot both decide to tell."""
     from partners.models import LedgerEntry
-    from partners.services import partner_balance
 
-    available = partner_balance(partner=partner) + partner.credit_limit
     threshold = Decimal(str(settings.WEBHOOK_BALANCE_LOW_THRESHOLD))
     if available >= threshold:
         return []

@@ -22,25 +22,9 @@ TRANSITION_FIELDS = frozenset(
 
 
 def _announce(events: list[ProfileEvent]) -> None:
-    """Send ``profile_event_recorded`` for each event once the transaction has committed."""
-
-    def send() -> None:
-        for event in events:
-            for receiver, result in profile_event_recorded.send_robust(
-                sender=ProfileEvent, event=event
-            ):
-                if isinstance(result, Exception):
-                    logger.error(
-                        "profile_event_receiver_failed",
-                        extra={
-                            "receiver": getattr(receiver, "__qualname__", str(receiver)),
-                            "event_id": event.pk,
-                            "iccid": event.profile.iccid,
-                            "error": repr(result),
-                        },
-                    )
-
-    transaction.on_commit(send)
+    """Send ``profile_event_recorded`` for each event inside the transaction that wrote it."""
+    for event in events:
+        profile_event_recorded.send(sender=ProfileEvent, event=event)
 
 
 @transaction.atomic

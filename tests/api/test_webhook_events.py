@@ -1,13 +1,15 @@
-"""Domain events become the partner's webhook messages (written right after the event)."""
+"""Domain events become the partner's webhook messages, written in the event's own transaction."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
-from orders.models import Order
+from orders.models import Esim, Order
 from orders.services import esim_resume, esim_suspend, order_place
+from orders.signals import esim_changed
 from partners.services import ledger_credit
 from partners.webhooks import services as webhooks
 from partners.webhooks.models import WebhookDelivery
@@ -129,3 +131,39 @@ def test_balance_low_is_owed_once_per_dip(stock, stock_api, endpoint, settings) 
     settings.WEBHOOK_BALANCE_LOW_THRESHOLD = "140.00"
     stock_api.post("/api/v1/orders", {"plan": stock.plan.code})
     assert _events().count("balance.low") == 2
+
+
+def test_the_delivery_row_is_written_before_the_event_commits(
+    esim, endpoint, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        esim_suspend(esim=esim, actor="t", reason="t", source=EventSource.API)
+        assert _events() == ["esim.suspended"]
+
+
+def test_an_event_rolled_back_leaves_no_delivery(esim, endpoint) -> None:
+    def suspend_then_give_up() -> None:
+        with transaction.atomic():
+            esim_suspend(esim=esim, actor="t", reason="t", source=EventSource.API)
+            raise RuntimeError("caller gives up")
+
+    with pytest.raises(RuntimeError, match="caller gives up"):
+        suspend_then_give_up()
+
+    assert _events() == []
+    assert Esim.objects.get(pk=esim.pk).status == esim.status
+
+
+def test_a_failing_receiver_rolls_back_the_event_and_its_delivery(esim, endpoint) -> None:
+    def refuse(sender, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    esim_changed.connect(refuse)
+    try:
+        with pytest.raises(RuntimeError, match="receiver failed"):
+            esim_suspend(esim=esim, actor="t", reason="t", source=EventSource.API)
+    finally:
+        esim_changed.disconnect(refuse)
+
+    assert _events() == []
+    assert Esim.objects.get(pk=esim.pk).status == esim.status

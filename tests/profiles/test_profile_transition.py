@@ -66,23 +66,35 @@ def test_only_known_columns_may_be_set_with_a_transition() -> None:
         profile_transition(profile=profile, to_state="released", source="system", pool=None)
 
 
-def test_the_event_is_announced_after_commit(django_capture_on_commit_callbacks: Any) -> None:
-    heard: list[ProfileEvent] = []
+def test_the_event_is_announced_inside_the_transaction_that_records_it() -> None:
+    heard: list[tuple[ProfileEvent, bool]] = []
 
     def listen(sender: Any, event: ProfileEvent, **kwargs: Any) -> None:
-        heard.append(event)
+        heard.append((event, transaction.get_connection().in_atomic_block))
 
     profile_event_recorded.connect(listen)
     try:
         profile = ProfileFactory(state=ProfileState.RESERVED)
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            event = profile_transition(profile=profile, to_state="released", source="system")
-        assert heard == []
-        for callback in callbacks:
-            callback()
+        event = profile_transition(profile=profile, to_state="released", source="system")
     finally:
         profile_event_recorded.disconnect(listen)
-    assert heard == [event]
+    assert heard == [(event, True)]
+
+
+def test_a_receiver_that_fails_rolls_the_transition_back() -> None:
+    def refuse(sender: Any, event: ProfileEvent, **kwargs: Any) -> None:
+        raise RuntimeError("cannot write the webhook delivery")
+
+    profile_event_recorded.connect(refuse)
+    try:
+        profile = ProfileFactory(state=ProfileState.RESERVED)
+        with pytest.raises(RuntimeError, match="webhook delivery"):
+            profile_transition(profile=profile, to_state="released", source="system")
+    finally:
+        profile_event_recorded.disconnect(refuse)
+    profile.refresh_from_db()
+    assert profile.state == ProfileState.RESERVED
+    assert not ProfileEvent.objects.filter(profile=profile).exists()
 
 
 def test_events_cannot_be_changed_or_deleted() -> None:
