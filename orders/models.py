@@ -80,6 +80,13 @@ class Esim(models.Model):
     """One sold profile: what the traveler installs, with its allowance and validity."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="esims")
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="esims",
+        help_text="The order's partner, copied so a partner's eSIM list is one index range "
+        "(the database refuses any other partner than the order's)",
+    )
     profile = models.OneToOneField(
         "profiles.Profile",
         on_delete=models.PROTECT,
@@ -129,7 +136,8 @@ class Esim(models.Model):
                 fields=["order"],
                 condition=Q(status=EsimStatus.PROVISIONING),
                 name="esim_provisioning",
-            )
+            ),
+            models.Index(fields=["partner", "-id"], name="esim_partner_newest"),
         ]
 
     def __str__(self) -> str:

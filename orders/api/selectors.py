@@ -59,7 +59,7 @@ def esim_list(
     state: str | None = None,
     order_id: int | None = None,
 ) -> QuerySet[Esim]:
-    esims = Esim.objects.filter(order__partner_id=partner_id).select_related(*ESIM_RELATED)
+    esims = Esim.objects.filter(partner_id=partner_id).select_related(*ESIM_RELATED)
     if status:
         esims = esims.filter(status=status)
     if state:

@@ -129,6 +129,7 @@ def order_place(
     Esim.objects.bulk_create(
         Esim(
             order=order,
+            partner=partner,
             profile=profile,
             iccid=profile.iccid,
             eid=eid or "",

@@ -21,6 +21,7 @@ from partners.services import partner_balance
 from profiles.choices import ProfileState
 from profiles.models import Profile
 from tests.factories.orders import Stock, make_stock
+from tests.factories.partners import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -189,4 +190,26 @@ def test_a_profile_cannot_be_in_two_esims(stock: Stock) -> None:
     order = _place(stock, quantity=1)
     esim = order.esims.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Esim.objects.create(order=order, profile=esim.profile, iccid=esim.iccid, validity_days=1)
+        Esim.objects.create(
+            order=order,
+            partner=order.partner,
+            profile=esim.profile,
+            iccid=esim.iccid,
+            validity_days=1,
+        )
+
+
+def test_each_esim_carries_its_orders_partner(stock: Stock) -> None:
+    order = _place(stock, quantity=2)
+
+    assert {esim.partner_id for esim in order.esims.all()} == {stock.partner.pk}
+
+
+def test_the_database_refuses_an_esim_of_another_partner_than_its_orders(stock: Stock) -> None:
+    from django.db import IntegrityError, transaction
+
+    order = _place(stock, quantity=1)
+    esim = order.esims.get()
+    other = PartnerFactory()
+    with pytest.raises(IntegrityError, match="esim_partner_is_the_orders"), transaction.atomic():
+        Esim.objects.filter(pk=esim.pk).update(partner=other)

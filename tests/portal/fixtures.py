@@ -118,6 +118,7 @@ def released_esim(
     )
     esim = Esim.objects.create(
         order=order,
+        partner=order.partner,
         profile=profile,
         iccid=profile.iccid,
         status=EsimStatus.RELEASED,
