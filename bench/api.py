@@ -153,6 +153,7 @@ def build(esims_per_partner: int) -> None:
             first,
             {
                 "order_id": f"n + {offset}",
+                "partner_id": str(partner.pk),
                 "profile_id": "(SELECT id FROM profiles_profile WHERE iccid = "
                 "'8999' || lpad(n::text, 15, '0'))",
                 "iccid": "'8999' || lpad(n::text, 15, '0')",
@@ -165,7 +166,7 @@ def build(esims_per_partner: int) -> None:
             },
         )
     bench = Partner.objects.get(slug="bench-0")
-    sample = Esim.objects.filter(order__partner=bench).order_by("?")[:SAMPLE_WITH_CODES]
+    sample = Esim.objects.filter(partner=bench).order_by("?")[:SAMPLE_WITH_CODES]
     for esim in sample:
         esim.activation_code = f"LPA:1$smdp.bench.test$BENCH-{esim.iccid}"
         esim.save(update_fields=["activation_code"])

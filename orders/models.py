@@ -84,6 +84,7 @@ class Esim(models.Model):
         "partners.Partner",
         on_delete=models.PROTECT,
         related_name="esims",
+        db_index=False,  # esim_partner_newest (partner, -id) serves every lookup by partner
         help_text="The order's partner, copied so a partner's eSIM list is one index range "
         "(the database refuses any other partner than the order's)",
     )

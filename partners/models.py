@@ -144,6 +144,24 @@ class ApiKey(models.Model):
         return str(scope) in self.scopes
 
 
+class PartnerBalance(models.Model):
+    """The sum of a partner's ledger entries, kept by the database as each entry is posted.
+
+    A trigger on the ledger adds every new entry's amount here in the inserting transaction
+    (``INSERT … ON CONFLICT DO UPDATE`` takes the row lock, so concurrent postings add up),
+    so reading a balance costs one row instead of a sum over the partner's whole history.
+    Any other write to this table is refused by the database.
+    """
+
+    partner = models.OneToOneField(
+        Partner, primary_key=True, on_delete=models.CASCADE, related_name="running_balance"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    def __str__(self) -> str:
+        return f"balance of partner {self.partner_id}: {self.amount}"
+
+
 class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
     def update(self, **kwargs: Any) -> int:
         _refuse()

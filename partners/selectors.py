@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_group
 
-from partners.models import LedgerEntry, Partner
+from partners.models import LedgerEntry, Partner, PartnerBalance
 from profiles.models import Plan
 
 CENT = Decimal("0.01")
 
 
 def partner_balance(*, partner: Partner) -> Decimal:
-    """The partner's balance: the sum of its ledger entries (never stored, so never stale)."""
-    total = LedgerEntry.objects.filter(partner=partner).aggregate(total=Sum("amount"))["total"]
-    return (total or Decimal("0")).quantize(CENT)
+    """The partner's balance: the sum of its ledger entries, which the database keeps in
+    ``PartnerBalance`` as each entry is posted (one row read, whatever the history's length)."""
+    amount = (
+        PartnerBalance.objects.filter(partner_id=partner.pk)
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return (amount or Decimal("0")).quantize(CENT)
 
 
 def partner_ledger(*, partner: Partner) -> QuerySet[LedgerEntry]:

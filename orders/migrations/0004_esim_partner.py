@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
             model_name="esim",
             name="partner",
             field=models.ForeignKey(
+                db_index=False,
                 null=True,
                 help_text=HELP,
                 on_delete=django.db.models.deletion.PROTECT,
@@ -41,6 +42,7 @@ class Migration(migrations.Migration):
             model_name="esim",
             name="partner",
             field=models.ForeignKey(
+                db_index=False,
                 help_text=HELP,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="esims",
