@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -261,29 +261,26 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
 # Balance ledger
 
 
-def _post(
+def _existing(*, partner: Partner, kind: LedgerKind, reference: str) -> LedgerEntry | None:
+    if not reference:
+        return None
+    return LedgerEntry.objects.filter(partner=partner, kind=kind, reference=reference).first()
+
+
+def _insert(
     *, partner: Partner, kind: LedgerKind, amount: Decimal, reference: str, memo: str, actor: str
 ) -> LedgerEntry:
-    existing = (
-        LedgerEntry.objects.filter(partner=partner, kind=kind, reference=reference).first()
-        if reference
-        else None
+    """Write one entry. The caller holds the partner's row lock and found no entry with this
+    reference, so no other transaction can post it meanwhile (no savepoint needed)."""
+    entry = LedgerEntry.objects.create(
+        partner=partner,
+        kind=kind,
+        amount=amount,
+        currency=partner.currency,
+        reference=reference,
+        memo=memo,
+        actor=actor,
     )
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            entry = LedgerEntry.objects.create(
-                partner=partner,
-                kind=kind,
-                amount=amount,
-                currency=partner.currency,
-                reference=reference,
-                memo=memo,
-                actor=actor,
-            )
-    except IntegrityError:
-        return LedgerEntry.objects.get(partner=partner, kind=kind, reference=reference)
     logger.info(
         "ledger_entry_posted",
         extra={"partner": partner.slug, "kind": kind, "amount": str(amount), "ref": reference},
@@ -319,16 +316,13 @@ def ledger_debit(
     if kind not in (LedgerKind.ORDER_DEBIT, LedgerKind.ADJUSTMENT):
         raise ValueError(f"'{kind}' is not a debit")
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
-    if reference:
-        existing = LedgerEntry.objects.filter(
-            partner=locked, kind=kind, reference=reference
-        ).first()
-        if existing is not None:
-            return existing
+    existing = _existing(partner=locked, kind=kind, reference=reference)
+    if existing is not None:
+        return existing
     available = partner_balance(partner=locked) + locked.credit_limit
     if value > available:
         raise InsufficientBalance(partner=locked, amount=value, available=available)
-    entry = _post(
+    entry = _insert(
         partner=locked, kind=kind, amount=-value, reference=reference, memo=memo, actor=actor
     )
     webhook_balance_low_check(partner=locked, available=available - value)
@@ -351,6 +345,9 @@ def ledger_credit(
     if kind not in (LedgerKind.TOPUP, LedgerKind.REFUND, LedgerKind.ADJUSTMENT):
         raise ValueError(f"'{kind}' is not a credit")
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
-    return _post(
+    existing = _existing(partner=locked, kind=kind, reference=reference)
+    if existing is not None:
+        return existing
+    return _insert(
         partner=locked, kind=kind, amount=value, reference=reference, memo=memo, actor=actor
     )
