@@ -217,13 +217,11 @@ def api_key_create(
     return key, f"{API_KEY_PREFIX}{prefix}.{secret}"
 
 
-def api_key_authenticate(*, presented: str, ip: str | None) -> ApiKey | None:
-    """The live key ``presented`` names, or ``None``; records when and from where it was used
-    (to the minute).
+def api_key_verify(*, presented: str) -> ApiKey | None:
+    """The key ``presented`` names when its secret matches, usable or not; else ``None``.
 
     Every refusal looks the same to the caller (no hint whether the prefix exists); the
-    comparison is constant-time. A revoked or expired key, or one of a suspended partner,
-    is refused.
+    comparison is constant-time.
     """
     text = (presented or "").strip()
     if not text.startswith(API_KEY_PREFIX):
@@ -235,16 +233,29 @@ def api_key_authenticate(*, presented: str, ip: str | None) -> ApiKey | None:
     expected = key.hashed_secret if key else api_key_hash("no-such-key")
     if not hmac.compare_digest(expected, api_key_hash(secret)) or key is None:
         return None
+    return key
+
+
+def api_key_record_use(*, key: ApiKey, ip: str | None) -> None:
+    """Note when and from where ``key`` was used, to the minute: a read-heavy partner does
+    not turn every API read into a write."""
     now = timezone.now()
-    if not key.is_usable(now) or not key.partner.is_active:
-        return None
     ip = ip or None
     stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
     if stale or key.last_used_ip != ip:
-        # At most one write a minute per key and address: a read-heavy partner does not turn
-        # every API read into a write.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
         key.last_used_at, key.last_used_ip = now, ip
+
+
+def api_key_authenticate(*, presented: str, ip: str | None) -> ApiKey | None:
+    """The live key ``presented`` names, or ``None``; records its use.
+
+    A revoked or expired key, or one of a suspended partner, is refused.
+    """
+    key = api_key_verify(presented=presented)
+    if key is None or not key.is_usable() or not key.partner.is_active:
+        return None
+    api_key_record_use(key=key, ip=ip)
     return key
 
 

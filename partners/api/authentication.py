@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-
 from coreesim.api.authentication import ApiClient
-from partners.choices import API_KEY_PREFIX
 from partners.models import ApiKey
-from partners.services import api_key_authenticate, api_key_hash
+from partners.services import api_key_record_use, api_key_verify
 
 
 def _client(key: ApiKey, *, active: bool) -> ApiClient:
@@ -21,23 +18,13 @@ def _client(key: ApiKey, *, active: bool) -> ApiClient:
     )
 
 
-def _suspended_partner_key(presented: str) -> ApiKey | None:
-    """A valid, live key whose partner is suspended: it gets 403 (so the partner learns why)
-    where an unknown key gets 401. Same constant-time check as ``api_key_authenticate``."""
-    prefix, sep, secret = presented.removeprefix(API_KEY_PREFIX).partition(".")
-    if not presented.startswith(API_KEY_PREFIX) or not sep or not prefix or not secret:
-        return None
-    key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
-    if key is None or not hmac.compare_digest(key.hashed_secret, api_key_hash(secret)):
-        return None
-    if not key.is_usable() or key.partner.is_active:
-        return None
-    return key
-
-
 def authenticate_api_key(*, presented: str, ip: str) -> ApiClient | None:
-    key = api_key_authenticate(presented=presented, ip=ip or None)
-    if key is not None:
-        return _client(key, active=True)
-    suspended = _suspended_partner_key(presented)
-    return _client(suspended, active=False) if suspended is not None else None
+    """A live key of an active partner is a client; a live key of a suspended partner is a
+    client that may do nothing (403, so the partner learns why); anything else is 401."""
+    key = api_key_verify(presented=presented)
+    if key is None or not key.is_usable():
+        return None
+    if not key.partner.is_active:
+        return _client(key, active=False)
+    api_key_record_use(key=key, ip=ip or None)
+    return _client(key, active=True)

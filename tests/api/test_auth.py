@@ -58,6 +58,21 @@ def test_suspended_partner_is_403_permission_denied(api, partner) -> None:
     assert "suspended" in response.json()["detail"]
 
 
+def test_a_revoked_key_of_a_suspended_partner_is_401_not_403(partner) -> None:
+    key, secret = api_key_create(partner=partner)
+    api_key_revoke(key=key)
+    partner_set_status(partner=partner, status="suspended")
+
+    assert PartnerClient(secret).get(URL).status_code == 401
+
+
+def test_a_wrong_secret_for_a_suspended_partners_key_is_401(partner) -> None:
+    _, secret = api_key_create(partner=partner)
+    partner_set_status(partner=partner, status="suspended")
+
+    assert PartnerClient(f"{secret}x").get(URL).status_code == 401
+
+
 def test_read_only_key_may_read(read_only_api) -> None:
     assert read_only_api.get(URL).status_code == 200
 
