@@ -16,7 +16,6 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)
-	@$(BIN)/pybabel --quiet compile --use-fuzzy --directory locale --domain django
 
 # Embedded PostgreSQL + Redis, or (DATABASE_URL / REDIS_URL / CI=true) a loud check of external ones.
 services: setup
