@@ -40,6 +40,8 @@ SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"\bcesk_[A-Za-z0-9]+\.[A-Za-z0-9_-]+"),
     re.compile(r"\bwhsec_[A-Za-z0-9+/=]+"),
+    # The traveler's page link is the key to their eSIM: /esim/<token>/ (not /esim/find/).
+    re.compile(r"(/esim/)[A-Za-z0-9_-]{20,}"),
     re.compile(
         r"(?i)(\"?(?:matchingId|confirmationCode|activation_code|password|secret)\"?\s*[:=]\s*\"?)"
         r"[^\s\",}]+"
