@@ -26,6 +26,12 @@ class InvalidEid(OrderError):
     code = ErrorCode.VALIDATION_ERROR
 
 
+class InvalidLanguage(OrderError):
+    """The traveler's emails can only be written in a language the site has."""
+
+    code = ErrorCode.VALIDATION_ERROR
+
+
 class PlanNotAllowed(OrderError):
     """Unknown or inactive plan, a top-up ordered as a base plan, or not sold by this partner."""
 
@@ -53,6 +59,7 @@ __all__ = [
     "InsufficientBalance",
     "InvalidEid",
     "InvalidEsimState",
+    "InvalidLanguage",
     "InvalidQuantity",
     "OrderError",
     "OutOfStock",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -49,6 +50,12 @@ class Order(models.Model):
     reference = models.CharField(max_length=255, blank=True, help_text="The partner's reference")
     traveler_email = models.EmailField(blank=True)
     traveler_name = models.CharField(max_length=255, blank=True)
+    traveler_language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The traveler's language for the first emails (empty: the site default)",
+    )
     eid = models.CharField(max_length=32, blank=True, help_text="Binds the profiles to one eUICC")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)

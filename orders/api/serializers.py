@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -126,6 +127,7 @@ class OrderOut(serializers.Serializer):
     total_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     refunded_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     traveler_email = serializers.EmailField(allow_blank=True)
+    traveler_language = serializers.CharField(allow_blank=True)
     eid = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
@@ -140,6 +142,12 @@ class OrderIn(serializers.Serializer):
     reference = serializers.CharField(max_length=255, required=False, allow_blank=True)
     traveler_email = serializers.EmailField(required=False, allow_blank=True)
     traveler_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    traveler_language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        allow_blank=True,
+        help_text="Language of the traveler's emails until they open their page (default en)",
+    )
     eid = serializers.RegexField(
         r"^[0-9]{32}$", required=False, allow_blank=True, allow_null=True, help_text="32 digits"
     )

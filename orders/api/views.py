@@ -105,6 +105,7 @@ class OrderListView(PartnerListAPIView):
                 idempotency_key=request.headers["Idempotency-Key"],
                 traveler_email=values.get("traveler_email") or None,
                 traveler_name=values.get("traveler_name") or None,
+                traveler_language=values.get("traveler_language") or None,
                 reference=values.get("reference") or None,
                 eid=values.get("eid") or None,
             )

@@ -177,8 +177,9 @@ def traveler_email(esim: Esim) -> str:
 
 
 def traveler_language(esim: Esim) -> str:
-    """Orders carry no language: the first email uses the site default until the page is seen."""
-    return settings.LANGUAGE_CODE
+    """The language the partner gave with the order, else the site default; once the traveler
+    opens their page, the page's language takes over (stored on the page access)."""
+    return esim.order.traveler_language or settings.LANGUAGE_CODE
 
 
 def esims_for_traveler(*, email: str, reference: str) -> list[Esim]:

@@ -10,12 +10,14 @@ import logging
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from orders.choices import MAX_QUANTITY, MIN_QUANTITY, JobKind
 from orders.errors import (
     IdempotencyConflict,
     InvalidEid,
+    InvalidLanguage,
     InvalidQuantity,
     OutOfStock,
     PlanNotAllowed,
@@ -72,6 +74,7 @@ def order_place(
     idempotency_key: str,
     traveler_email: str | None = None,
     traveler_name: str | None = None,
+    traveler_language: str | None = None,
     reference: str | None = None,
     eid: str | None = None,
 ) -> Order:
@@ -100,6 +103,10 @@ def order_place(
     quantity = _check_quantity(quantity)
     if eid and not EID_RE.match(eid):
         raise InvalidEid("an EID is 32 digits")
+    if traveler_language and traveler_language not in dict(settings.LANGUAGES):
+        raise InvalidLanguage(
+            f"traveler_language must be one of {', '.join(dict(settings.LANGUAGES))}"
+        )
     plan = _sellable_plan(partner, plan_code)
     try:
         unit_price: Decimal = plan_price_for(partner=partner, plan=plan)
@@ -124,6 +131,7 @@ def order_place(
         reference=reference or "",
         traveler_email=traveler_email or "",
         traveler_name=traveler_name or "",
+        traveler_language=traveler_language or "",
         eid=eid or "",
     )
     Esim.objects.bulk_create(

@@ -31,6 +31,21 @@ def test_placing_an_order_answers_201_with_the_order_and_charges(stock, stock_ap
     assert partner_balance(partner=stock.partner) == Decimal("90.00")
 
 
+def test_the_travelers_language_is_kept_with_the_order(stock, stock_api) -> None:
+    response = stock_api.post(URL, _order(stock, traveler_language="de"))
+
+    assert response.status_code == 201
+    assert response.json()["traveler_language"] == "de"
+
+
+def test_a_language_we_do_not_write_in_is_400_and_places_nothing(stock, stock_api) -> None:
+    response = stock_api.post(URL, _order(stock, traveler_language="xx"))
+
+    assert response.status_code == 400
+    assert "traveler_language" in response.text
+    assert not Order.objects.exists()
+
+
 def test_a_retried_order_is_replayed_not_placed_twice(stock, stock_api) -> None:
     first = stock_api.post(URL, _order(stock), idempotency_key="order-1")
     second = stock_api.post(URL, _order(stock), idempotency_key="order-1")
