@@ -116,6 +116,9 @@ class Esim(models.Model):
     failure_reason = models.TextField(blank=True, help_text="The SM-DP+'s words, verbatim")
     failure_outcome = models.CharField(max_length=16, blank=True, choices=FailureOutcome.choices)
     attempts = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(
+        default=0, help_text="Staff retries after a failure; each is charged and refunded apart"
+    )
     suspended_from = models.CharField(
         max_length=16, blank=True, help_text="The profile state to resume to after a suspension"
     )

@@ -15,10 +15,12 @@ from orders.services.provisioning import (
     esim_fail,
     esim_provision,
     esim_release,
+    order_retry,
     order_settle,
     orders_resolve_stuck,
     provisioning_job_run,
 )
+from orders.services.resync import ResyncResult, esim_resync
 from orders.services.usage import (
     UsageImport,
     UsageLine,
@@ -28,6 +30,7 @@ from orders.services.usage import (
 )
 
 __all__ = [
+    "ResyncResult",
     "UsageImport",
     "UsageLine",
     "esim_activate",
@@ -37,12 +40,14 @@ __all__ = [
     "esim_reissue",
     "esim_release",
     "esim_resume",
+    "esim_resync",
     "esim_retire",
     "esim_suspend",
     "esim_top_up",
     "esims_expire",
     "expiry_notices_emit",
     "order_place",
+    "order_retry",
     "order_settle",
     "orders_resolve_stuck",
     "outbox_resend",

@@ -18,6 +18,7 @@ Failures:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -33,15 +34,22 @@ from orders.choices import (
     EsimStatus,
     EsimStep,
     FailureOutcome,
+    JobKind,
     JobStatus,
     OrderStatus,
 )
+from orders.errors import InvalidEsimState, OutOfStock
 from orders.models import Esim, Order, ProvisioningJob
-from orders.services.outbox import provisioning_job_done, provisioning_job_running
+from orders.services.outbox import (
+    provisioning_job_create,
+    provisioning_job_done,
+    provisioning_job_running,
+)
 from orders.signals import announce, esim_failed, esim_released, order_settled
-from partners.services import ledger_credit
+from partners.services import ledger_credit, ledger_debit
 from profiles.choices import EventSource, ProfileState
-from profiles.services import profile_transition
+from profiles.models import Profile, ProfilePool
+from profiles.services import profile_reserve_available, profile_transition
 from smdp_client.choices import FailureAction, FinalProfileStatus
 from smdp_client.errors import Es2Error, Es2FunctionError, Es2ProtocolError, Es2TransportError
 from smdp_client.services import es2_cancel_order, es2_confirm_order, es2_download_order
@@ -252,7 +260,7 @@ def _esim_fail_record(*, esim_id: int, error: Es2Error | str, quarantine: bool) 
     ledger_credit(
         partner=order.partner,
         amount=order.unit_price,
-        reference=f"order:{order.pk}:esim:{esim.pk}:refund",
+        reference=_refund_reference(esim),
     )
     Order.objects.filter(pk=order.pk).update(
         refunded_amount=F("refunded_amount") + order.unit_price
@@ -276,6 +284,12 @@ def _esim_fail_record(*, esim_id: int, error: Es2Error | str, quarantine: bool) 
         },
     )
     announce(esim_failed, esim=esim)
+
+
+def _refund_reference(esim: Esim) -> str:
+    """One refund per failure: the first keeps its historical reference, each retry its own."""
+    base = f"order:{esim.order_id}:esim:{esim.pk}:refund"
+    return base if esim.retries == 0 else f"{base}:{esim.retries}"
 
 
 @transaction.atomic
@@ -358,3 +372,115 @@ def orders_resolve_stuck(
             resolved += 1
             logger.warning("provisioning_job_resolved_stuck", extra={"order_id": job.order_id})
     return resolved
+
+
+@dataclass(frozen=True)
+class OrderRetry:
+    """What ``order_retry`` did: the job it queued and how each failed eSIM was taken up."""
+
+    job: ProvisioningJob
+    resumed: list[str]
+    fresh: list[str]
+
+
+def order_retry(*, order: Order, actor: str, reason: str) -> OrderRetry:
+    """Provision an order's failed eSIMs again (staff), or ring again for one still running.
+
+    Each failed eSIM is charged its unit price again (it was refunded when it failed; a later
+    failure refunds it again, under its own ledger reference, so the partner never pays twice
+    for one eSIM) and gets a profile:
+
+    - the same one, resumed at the ES2+ step it reached, when it was quarantined only because
+      no answer came in time (``orders_resolve_stuck``): the ES2+ services settle a lost
+      earlier answer from the call log, so no step is repeated blindly;
+    - otherwise a fresh one from the plan's stock, from the first step: its own profile went
+      back to stock (and may be taken again), or is flagged bad (refused as unknown, in the
+      wrong state, or a broken answer) and stays quarantined.
+
+    Raises ``InvalidEsimState`` (nothing to retry), ``OutOfStock`` or ``InsufficientBalance``;
+    then nothing changed. The eSIM rows are locked, so two staff retrying at once give each
+    eSIM one profile and one charge.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("partner").get(pk=order.pk)
+        failed = list(
+            order.esims.select_for_update(of=("self",))
+            .filter(status=EsimStatus.FAILED)
+            .order_by("pk")
+        )
+        if not failed and order.status != OrderStatus.PROVISIONING:
+            raise InvalidEsimState("no eSIM of this order failed or is still provisioning")
+        resumed: list[str] = []
+        fresh: list[str] = []
+        for esim in failed:
+            same, iccid = _esim_retake(esim=esim, order=order, actor=actor, reason=reason)
+            (resumed if same else fresh).append(iccid)
+        if failed:
+            Order.objects.filter(pk=order.pk).update(
+                status=OrderStatus.PROVISIONING, completed_at=None
+            )
+        job = provisioning_job_create(kind=JobKind.PROVISION, order=order)
+    logger.info(
+        "order_retried",
+        extra={"order_id": order.pk, "resumed": len(resumed), "fresh": len(fresh), "actor": actor},
+    )
+    return OrderRetry(job=job, resumed=resumed, fresh=fresh)
+
+
+def _resumable(esim: Esim) -> Profile | None:
+    """The eSIM's own profile when it was quarantined only for an unknown outcome."""
+    if esim.failure_outcome != FailureOutcome.QUARANTINED or esim.failure_code:
+        return None
+    return (
+        Profile.objects.select_for_update(of=("self",))
+        .filter(iccid=esim.iccid, state=ProfileState.ERROR, esim__isnull=True)
+        .first()
+    )
+
+
+def _esim_retake(*, esim: Esim, order: Order, actor: str, reason: str) -> tuple[bool, str]:
+    """Charge again and give the failed eSIM a profile: (its own one, resumed?; the ICCID)."""
+    retries = esim.retries + 1
+    ledger_debit(
+        partner=order.partner,
+        amount=order.unit_price,
+        reference=f"order:{order.pk}:esim:{esim.pk}:retry:{retries}",
+        memo=f"provisioning retried by staff: {reason}"[:500],
+        actor=actor,
+    )
+    Order.objects.filter(pk=order.pk).update(
+        refunded_amount=F("refunded_amount") - order.unit_price
+    )
+    own = _resumable(esim)
+    step = EsimStep(esim.step)
+    why = f"provisioning retried by staff for order {order.pk}: {reason}"[:255]
+    if own is not None:
+        for state in (ProfileState.AVAILABLE, ProfileState.RESERVED):
+            profile_transition(
+                profile=own, to_state=state, source=EventSource.STAFF, actor=actor, reason=why
+            )
+        profile = own
+    else:
+        pool_ids = list(
+            ProfilePool.objects.filter(plans=order.plan_id, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+        taken = profile_reserve_available(
+            pool_ids=pool_ids, quantity=1, source=EventSource.STAFF, actor=actor, reason=why
+        )
+        if not taken:
+            raise OutOfStock(f"no profile of plan {order.plan_id} in stock to retry eSIM {esim.pk}")
+        profile, step = taken[0], EsimStep.NONE
+    Esim.objects.filter(pk=esim.pk).update(
+        profile=profile,
+        iccid=profile.iccid,
+        status=EsimStatus.PROVISIONING,
+        step=step,
+        failure_code="",
+        failure_reason="",
+        failure_outcome="",
+        lease_until=None,
+        retries=retries,
+    )
+    return own is not None, profile.iccid

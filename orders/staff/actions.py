@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from coreesim.staff.choices import Capability
 from orders.models import Esim
-from orders.services import esim_cancel, esim_reissue, esim_resume, esim_retire, esim_suspend
+from orders.services import (
+    ResyncResult,
+    esim_cancel,
+    esim_reissue,
+    esim_resume,
+    esim_resync,
+    esim_retire,
+    esim_suspend,
+)
 
 
 @dataclass(frozen=True)
@@ -15,7 +23,8 @@ class EsimAction:
     name: str
     label: str
     capability: Capability
-    run: Callable[..., Esim]
+    # Returns the eSIM, or for resync a result that says what changed.
+    run: Callable[..., Esim | ResyncResult]
     question: str
     consequence: str
     # Actions that call the SM-DP+ run outside a database transaction (no lock held over the
@@ -52,6 +61,17 @@ ACTIONS: dict[str, EsimAction] = {
             "Reissue this eSIM with a new activation code?",
             "The current activation code stops working; the traveler gets a new one, free.",
             True,
+        ),
+        EsimAction(
+            "resync",
+            "Resync from SM-DP+",
+            Capability.OPERATE_ESIMS,
+            esim_resync,
+            "Resync this eSIM from what the SM-DP+ reported?",
+            "Stored notifications are replayed and our call log is settled where the facts "
+            "allow; a quarantined profile leaves quarantine when they say where it is. "
+            "Nothing is sent to the SM-DP+.",
+            False,
         ),
         EsimAction(
             "cancel",

@@ -10,17 +10,16 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from coreesim.staff.access import can, require, staff_user
 from coreesim.staff.choices import Capability
 from coreesim.staff.forms import ReasonForm
 from coreesim.staff.paging import paginate
 from coreesim.staff.services import audit_record
-from orders.choices import JobKind, OrderStatus
-from orders.errors import OrderError
+from orders.choices import EsimStatus, OrderStatus
+from orders.errors import InsufficientBalance, OrderError
 from orders.models import Esim, Order
-from orders.services import provisioning_job_create
+from orders.services import ResyncResult, order_retry
 from orders.staff.actions import ACTIONS
 from orders.staff.forms import OrderFilterForm
 from orders.staff.selectors import esim_search, esim_timeline, order_list, profile_search
@@ -115,7 +114,8 @@ def esim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except OrderError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{spec.label}: done.")
+            summary = done.summary if isinstance(done, ResyncResult) else f"{spec.label}: done."
+            messages.success(request, summary)
             return HttpResponseRedirect(reverse("staff_orders:esim", args=[esim.pk]))
     return render(
         request,
@@ -132,9 +132,17 @@ def esim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _audit(
-    request: HttpRequest, action: str, esim: Esim, before: Mapping[str, object], reason: str
+    request: HttpRequest,
+    action: str,
+    done: Esim | ResyncResult,
+    before: Mapping[str, object],
+    reason: str,
 ) -> None:
-    esim = Esim.objects.select_related("profile").get(pk=esim.pk)
+    after: dict[str, object] = {}
+    if isinstance(done, ResyncResult):
+        after = {"changes": done.changes, "still_open": done.still_open}
+        done = done.esim
+    esim = Esim.objects.select_related("profile").get(pk=done.pk)
     audit_record(
         action=f"esim.{action}",
         request=request,
@@ -144,6 +152,7 @@ def _audit(
         after={
             "status": esim.status,
             "profile_state": esim.profile.state if esim.profile else None,
+            **after,
         },
         reason=reason,
         reason_required=True,
@@ -176,28 +185,84 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "esims": order.esims.select_related("profile").order_by("id"),
             "jobs": order.jobs.order_by("-id")[:10],
-            "can_retry": order.status == OrderStatus.PROVISIONING
-            and can(request.user, C.RETRY_ORDERS),
+            "can_retry": _retryable(order) and can(request.user, C.RETRY_ORDERS),
         },
     )
 
 
-@require_POST
-@require(C.RETRY_ORDERS)
-def order_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    """Ring the provisioning doorbell again for an order still provisioning (stuck).
+def _retryable(order: Order) -> bool:
+    return (
+        order.status == OrderStatus.PROVISIONING
+        or order.esims.filter(status=EsimStatus.FAILED).exists()
+    )
 
-    The pipeline resumes each eSIM from the ES2+ step it reached, so a retry never repeats a
-    finished step.
+
+@require(C.RETRY_ORDERS)
+def order_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirmation with a required reason, then ``order_retry`` and its audit entry.
+
+    Failed eSIMs are charged again and provisioned again; an order still provisioning (stuck)
+    is only rung again, resuming each eSIM at the ES2+ step it reached.
     """
     ids = visible_partner_ids(request.user)
     qs = Order.objects.all() if ids is None else Order.objects.filter(partner_id__in=ids)
     order = get_object_or_404(qs, pk=pk)
-    if order.status != OrderStatus.PROVISIONING:
-        messages.error(request, "Only an order that is still provisioning can be retried.")
-    else:
-        with transaction.atomic():
-            job = provisioning_job_create(kind=JobKind.PROVISION, order=order)
-            audit_record(action="order.retry", request=request, target=order, after={"job": job.pk})
-        messages.success(request, "Provisioning queued again.")
-    return HttpResponseRedirect(reverse("staff_orders:order", args=[order.pk]))
+    back = reverse("staff_orders:order", args=[order.pk])
+    if not _retryable(order):
+        messages.error(request, "No eSIM of this order failed or is still provisioning.")
+        return HttpResponseRedirect(back)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        before = {"status": order.status, "refunded_amount": str(order.refunded_amount)}
+        actor = f"staff:{staff_user(request).get_username()}"
+        try:
+            with transaction.atomic():
+                retry = order_retry(order=order, actor=actor, reason=reason)
+                order.refresh_from_db()
+                audit_record(
+                    action="order.retry",
+                    request=request,
+                    target=order,
+                    before=before,
+                    after={
+                        "status": order.status,
+                        "refunded_amount": str(order.refunded_amount),
+                        "job": retry.job.pk,
+                        "resumed": retry.resumed,
+                        "fresh_profiles": retry.fresh,
+                    },
+                    reason=reason,
+                    reason_required=True,
+                )
+        except (OrderError, InsufficientBalance) as exc:
+            form.add_error(None, str(exc))
+        else:
+            retried = len(retry.resumed) + len(retry.fresh)
+            messages.success(
+                request,
+                f"Provisioning queued again ({retried} failed eSIM(s) charged and retried)."
+                if retried
+                else "Provisioning queued again.",
+            )
+            return HttpResponseRedirect(back)
+    failed = order.esims.filter(status=EsimStatus.FAILED).count()
+    return render(
+        request,
+        "staff/includes/confirm.html",
+        {
+            "title": f"Retry provisioning of order #{order.pk}",
+            "question": "Retry the provisioning of this order?",
+            "consequence": (
+                f"{failed} failed eSIM(s) are charged {order.unit_price} {order.currency} each "
+                "again (they were refunded) and provisioned again: an eSIM quarantined only "
+                "because no answer came resumes with its own profile, the others get a profile "
+                "from stock."
+                if failed
+                else "The pipeline resumes each eSIM at the ES2+ step it reached."
+            ),
+            "form": form,
+            "button": "Retry provisioning",
+            "cancel_url": back,
+        },
+    )

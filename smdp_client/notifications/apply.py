@@ -64,6 +64,11 @@ def _finish(
     return state
 
 
+def notification_settle(*, note: Es2Notification, state: NotificationState, detail: str) -> None:
+    """Record what a staff resync made of a stored notification; clears its attention flag."""
+    _finish(note, state, detail)
+
+
 @transaction.atomic
 def notification_apply(*, notification_id: int, final_attempt: bool = False) -> NotificationState:
     """Apply one stored notification; returns what became of it."""

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
-from orders.choices import OrderStatus
+from orders.choices import EsimStatus, OrderStatus
 from orders.models import ProvisioningJob
+from orders.services import order_place, orders_resolve_stuck
+from partners.services import partner_balance
 from partners.staff.access import account_manager_assign
 from profiles.choices import ProfileState
+from smdp_client.choices import NotificationState
+from smdp_client.models import Es2Notification
 from tests.factories.orders import make_delivered_esim, make_stock
+from tests.factories.smdp_client import Es2NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +142,111 @@ def test_retry_rings_provisioning_again_for_a_stuck_order(make_staff, client_for
     order.status = OrderStatus.PROVISIONING
     order.save()
     before = ProvisioningJob.objects.filter(order=order).count()
-    client_for(make_staff(Role.SUPPORT)).post(f"/staff/orders/{order.pk}/retry/")
+    client_for(make_staff(Role.SUPPORT)).post(
+        f"/staff/orders/{order.pk}/retry/", {"reason": "worker was down"}
+    )
     assert ProvisioningJob.objects.filter(order=order).count() == before + 1
     assert AuditLog.objects.filter(action="order.retry", object_id=str(order.pk)).exists()
+
+
+@pytest.fixture
+def failed_order():
+    stock = make_stock(profiles=2, price=Decimal("5.00"), balance=Decimal("100"))
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="given-up"
+    )
+    orders_resolve_stuck(now=timezone.now() + timedelta(hours=7))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FAILED
+    return order
+
+
+def test_support_retries_a_failed_order_with_a_reason_and_it_is_charged_again(
+    make_staff, client_for, failed_order
+):
+    client = client_for(make_staff(Role.SUPPORT))
+    page = client.get(f"/staff/orders/{failed_order.pk}/")
+    assert page.context["can_retry"]
+    confirm = client.get(f"/staff/orders/{failed_order.pk}/retry/")
+    assert b"charged 5.00 USD each again" in confirm.content
+
+    response = client.post(f"/staff/orders/{failed_order.pk}/retry/", {"reason": "SM-DP+ back"})
+
+    assert response["Location"] == f"/staff/orders/{failed_order.pk}/"
+    failed_order.refresh_from_db()
+    assert failed_order.status == OrderStatus.PROVISIONING
+    assert failed_order.esims.get().status == EsimStatus.PROVISIONING
+    assert partner_balance(partner=failed_order.partner) == Decimal("95.00")
+    entry = AuditLog.objects.get(action="order.retry")
+    assert entry.reason == "SM-DP+ back"
+    assert entry.before["status"] == OrderStatus.FAILED
+    assert entry.after["resumed"] == [failed_order.esims.get().iccid]
+
+
+def test_a_retry_without_a_reason_changes_nothing(make_staff, client_for, failed_order):
+    client = client_for(make_staff(Role.SUPPORT))
+    response = client.post(f"/staff/orders/{failed_order.pk}/retry/", {"reason": ""})
+    assert response.status_code == 200
+    assert failed_order.esims.get().status == EsimStatus.FAILED
+    assert not AuditLog.objects.filter(action="order.retry").exists()
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE, Role.INVENTORY, Role.ACCOUNT_MANAGER])
+def test_roles_without_retry_rights_may_not_retry(make_staff, client_for, failed_order, role):
+    user = make_staff(role)
+    account_manager_assign(partner=failed_order.partner, user=user)
+    response = client_for(user).post(f"/staff/orders/{failed_order.pk}/retry/", {"reason": "x"})
+    assert response.status_code == 403
+    assert failed_order.esims.get().status == EsimStatus.FAILED
+
+
+def test_support_resyncs_an_esim_and_the_audit_row_says_what_changed(make_staff, client_for, esim):
+    note = Es2NotificationFactory(
+        server=esim.profile.pool.smdp_server, iccid=esim.iccid, notification_point_id=4
+    )
+    Es2Notification.objects.filter(pk=note.pk).update(state=NotificationState.NOT_APPLICABLE)
+    user = make_staff(Role.SUPPORT)
+    client = client_for(user)
+    assert b"Resync from SM-DP+" in client.get(f"/staff/orders/esims/{esim.pk}/").content
+
+    response = client.post(
+        f"/staff/orders/esims/{esim.pk}/resync/", {"reason": "traveler installed it"}, follow=True
+    )
+
+    esim.profile.refresh_from_db()
+    assert esim.profile.state == ProfileState.INSTALLED
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("Resync: profile released → installed") for m in shown)
+    entry = AuditLog.objects.get(action="esim.resync")
+    assert (entry.actor, entry.reason) == (user, "traveler installed it")
+    assert entry.before["profile_state"] == ProfileState.RELEASED
+    assert entry.after["profile_state"] == ProfileState.INSTALLED
+    assert entry.after["changes"]
+
+
+def test_resync_of_an_esim_in_step_says_so_and_is_still_audited(make_staff, client_for, esim):
+    client = client_for(make_staff(Role.ADMINISTRATOR))
+    response = client.post(
+        f"/staff/orders/esims/{esim.pk}/resync/", {"reason": "check"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Resync: already in step."]
+    assert AuditLog.objects.get(action="esim.resync").after["changes"] == []
+
+
+def test_resync_needs_a_reason(make_staff, client_for, esim):
+    client = client_for(make_staff(Role.SUPPORT))
+    response = client.post(f"/staff/orders/esims/{esim.pk}/resync/", {"reason": ""})
+    assert response.status_code == 200
+    assert not AuditLog.objects.filter(action="esim.resync").exists()
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE, Role.INVENTORY, Role.ACCOUNT_MANAGER])
+def test_roles_without_operate_rights_may_not_resync(make_staff, client_for, esim, role):
+    user = make_staff(role)
+    account_manager_assign(partner=esim.order.partner, user=user)
+    response = client_for(user).post(f"/staff/orders/esims/{esim.pk}/resync/", {"reason": "x"})
+    assert response.status_code == 403
+    assert not AuditLog.objects.filter(action="esim.resync").exists()
 
 
 def test_order_detail_lists_its_esims(make_staff, client_for, esim):
