@@ -24,6 +24,11 @@ def partner_balance(*, partner: Partner) -> Decimal:
     return (amount or Decimal("0")).quantize(CENT)
 
 
+def partner_has_ledger(*, partner: Partner) -> bool:
+    """Whether any money was booked for the partner (its currency is fixed from then on)."""
+    return LedgerEntry.objects.filter(partner=partner).exists()
+
+
 def partner_ledger(*, partner: Partner) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(partner=partner).order_by("-created_at", "-id")
 

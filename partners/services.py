@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -18,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from partners.choices import API_KEY_PREFIX, ApiScope, LedgerKind, PartnerStatus
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
-from partners.selectors import partner_balance
+from partners.selectors import partner_balance, partner_has_ledger
 from partners.webhooks.services import webhook_balance_low_check
 from profiles.models import Plan
 
@@ -39,6 +40,7 @@ __all__ = [
     "partner_create",
     "partner_group",
     "partner_set_status",
+    "partner_update",
     "plan_access_grant",
     "plan_access_revoke",
     "plan_price_for",
@@ -112,6 +114,59 @@ def partner_group(*, partner: Partner) -> Group:
             partner.group = locked.group
     assert partner.group is not None
     return partner.group
+
+
+# What staff may change on a partner after creation; the slug (API and group name) and the
+# parent stay as created.
+PARTNER_PROFILE_FIELDS = (
+    "name",
+    "display_name",
+    "support_email",
+    "support_url",
+    "support_phone",
+    "logo_url",
+    "brand_colour",
+)
+PARTNER_FINANCE_FIELDS = ("credit_limit", "currency")
+
+
+class PartnerEditRefused(ValueError):
+    """The change is not allowed (unknown field, or a currency with money already booked)."""
+
+
+@transaction.atomic
+def partner_update(*, partner: Partner, **changes: Any) -> dict[str, tuple[Any, Any]]:
+    """Change a partner's profile or credit terms; returns ``{field: (before, after)}``.
+
+    The currency is fixed once anything was booked on the ledger: the balance is a sum of
+    amounts in that currency, and converting it is a finance decision, not an edit. Values are
+    checked by the model's validators; a refusal raises and writes nothing.
+    """
+    unknown = set(changes) - set(PARTNER_PROFILE_FIELDS) - set(PARTNER_FINANCE_FIELDS)
+    if unknown:
+        raise PartnerEditRefused(f"cannot change {', '.join(sorted(unknown))} of a partner")
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if "currency" in changes:
+        changes["currency"] = str(changes["currency"]).upper()
+    diff = {
+        name: (getattr(locked, name), value)
+        for name, value in changes.items()
+        if getattr(locked, name) != value
+    }
+    if "currency" in diff and partner_has_ledger(partner=locked):
+        raise PartnerEditRefused(
+            f"the currency stays {locked.currency}: the partner's ledger already has entries"
+        )
+    if not diff:
+        return {}
+    for name, (_before, after) in diff.items():
+        setattr(locked, name, after)
+    locked.full_clean(exclude=["group", "parent"])
+    locked.save(update_fields=[*diff, "updated_at"])
+    for name in diff:
+        setattr(partner, name, getattr(locked, name))
+    logger.info("partner_updated", extra={"partner": locked.slug, "fields": sorted(diff)})
+    return diff
 
 
 @transaction.atomic

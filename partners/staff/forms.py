@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
@@ -17,6 +18,43 @@ class PartnerCreateForm(forms.Form):
     currency = forms.CharField(max_length=3, initial="USD")
     credit_limit = forms.DecimalField(max_digits=12, decimal_places=2, initial=Decimal("0"))
     display_name = forms.CharField(max_length=200, required=False)
+
+
+class PartnerProfileForm(ReasonForm):
+    """Name, traveler-facing branding and support contacts (Administrator)."""
+
+    name = forms.CharField(max_length=200)
+    display_name = forms.CharField(
+        max_length=200, required=False, help_text="Name shown to travelers"
+    )
+    support_email = forms.EmailField(required=False)
+    support_url = forms.URLField(required=False, assume_scheme="https")
+    support_phone = forms.CharField(max_length=40, required=False)
+    logo_url = forms.URLField(required=False, assume_scheme="https")
+    brand_colour = forms.RegexField(
+        regex=r"^#[0-9a-fA-F]{6}$",
+        required=False,
+        help_text="#rrggbb",
+        error_messages={"invalid": "Use a #rrggbb colour."},
+    )
+
+
+class PartnerCreditForm(ReasonForm):
+    """Credit terms (Finance); the currency only while nothing is booked on the ledger."""
+
+    credit_limit = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    currency = forms.RegexField(
+        regex=r"^[A-Za-z]{3}$",
+        help_text="ISO 4217, e.g. EUR",
+        error_messages={"invalid": "Use an ISO 4217 code such as USD or EUR."},
+    )
+
+    def __init__(self, *args: Any, currency_locked: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if currency_locked:
+            field = self.fields["currency"]
+            field.disabled = True
+            field.help_text = "Fixed: the ledger already has entries in this currency."
 
 
 class TopUpForm(ReasonForm):

@@ -21,14 +21,19 @@ from coreesim.staff.selectors import audit_for_object
 from coreesim.staff.services import audit_record
 from partners.choices import LedgerKind, PartnerStatus
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
+from partners.selectors import partner_has_ledger
 from partners.services import (
+    PARTNER_FINANCE_FIELDS,
+    PARTNER_PROFILE_FIELDS,
     SELL_PLAN,
+    PartnerEditRefused,
     api_key_create,
     api_key_revoke,
     ledger_credit,
     partner_balance,
     partner_create,
     partner_set_status,
+    partner_update,
     plan_access_grant,
     plan_access_revoke,
     price_override_set,
@@ -44,6 +49,8 @@ from partners.staff.forms import (
     AccountManagerForm,
     ApiKeyForm,
     PartnerCreateForm,
+    PartnerCreditForm,
+    PartnerProfileForm,
     PlanAccessForm,
     PriceOverrideForm,
     TopUpForm,
@@ -182,6 +189,65 @@ def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
             "button": verb,
             "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
         },
+    )
+
+
+def _edit(
+    request: HttpRequest,
+    partner: Partner,
+    form: ReasonForm,
+    *,
+    action: str,
+    title: str,
+) -> HttpResponse:
+    """Apply a partner edit form through ``partner_update`` and audit the changed fields."""
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        try:
+            with transaction.atomic():
+                diff = partner_update(partner=partner, **data)
+                if diff:
+                    audit_record(
+                        action=action,
+                        request=request,
+                        target=partner,
+                        before={k: str(before) for k, (before, _after) in diff.items()},
+                        after={k: str(after) for k, (_before, after) in diff.items()},
+                        reason=form.cleaned_data["reason"],
+                        reason_required=True,
+                    )
+        except (PartnerEditRefused, ValidationError) as exc:
+            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request,
+                f"{partner.name}: {', '.join(sorted(diff))} changed." if diff else "No change.",
+            )
+            return _detail(partner)
+    return render(
+        request, "staff/partners/edit.html", {"partner": partner, "form": form, "title": title}
+    )
+
+
+@require(C.MANAGE_PARTNERS)
+def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    initial = {name: getattr(partner, name) for name in PARTNER_PROFILE_FIELDS}
+    form = PartnerProfileForm(request.POST or None, initial=initial)
+    return _edit(request, partner, form, action="partner.edit", title=f"Edit {partner.name}")
+
+
+@require(C.MANAGE_FINANCE)
+def partner_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for(request.user, pk)
+    initial = {name: getattr(partner, name) for name in PARTNER_FINANCE_FIELDS}
+    form = PartnerCreditForm(
+        request.POST or None,
+        initial=initial,
+        currency_locked=partner_has_ledger(partner=partner),
+    )
+    return _edit(
+        request, partner, form, action="partner.credit", title=f"Credit terms of {partner.name}"
     )
 
 

@@ -199,3 +199,116 @@ def test_webhook_endpoints_are_created_disabled_rotated_and_deleted_with_reasons
         "partner.webhook_rotate",
         "partner.webhook_delete",
     ]
+
+
+def _profile_form(**overrides):
+    data = {
+        "name": "Travel Co",
+        "display_name": "TravelCo eSIM",
+        "support_email": "help@travelco.test",
+        "support_url": "",
+        "support_phone": "",
+        "logo_url": "",
+        "brand_colour": "#0b5fff",
+        "reason": "rebrand",
+    }
+    return {**data, **overrides}
+
+
+def test_an_administrator_edits_the_partner_profile_and_the_change_is_audited(
+    make_staff, client_for
+):
+    partner = PartnerFactory(name="Old name")
+    response = client_for(make_staff(Role.ADMINISTRATOR)).post(
+        f"/staff/partners/{partner.pk}/edit/", _profile_form()
+    )
+    assert response["Location"] == f"/staff/partners/{partner.pk}/"
+    partner.refresh_from_db()
+    assert (partner.name, partner.display_name, partner.brand_colour) == (
+        "Travel Co",
+        "TravelCo eSIM",
+        "#0b5fff",
+    )
+    assert partner.support_email == "help@travelco.test"
+    entry = AuditLog.objects.get(action="partner.edit")
+    assert entry.before["name"] == "Old name"
+    assert entry.after["name"] == "Travel Co"
+    assert entry.reason == "rebrand"
+
+
+def test_a_bad_brand_colour_changes_nothing(make_staff, client_for):
+    partner = PartnerFactory(name="Same")
+    response = client_for(make_staff(Role.ADMINISTRATOR)).post(
+        f"/staff/partners/{partner.pk}/edit/", _profile_form(brand_colour="blue")
+    )
+    assert response.status_code == 200
+    assert "Use a #rrggbb colour." in response.content.decode()
+    partner.refresh_from_db()
+    assert partner.name == "Same"
+    assert not AuditLog.objects.filter(action="partner.edit").exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "page", "status"),
+    [
+        (Role.FINANCE, "edit", 403),
+        (Role.SUPPORT, "edit", 403),
+        (Role.ACCOUNT_MANAGER, "edit", 403),
+        (Role.FINANCE, "credit", 200),
+        (Role.ADMINISTRATOR, "credit", 200),
+        (Role.SUPPORT, "credit", 403),
+        (Role.ACCOUNT_MANAGER, "credit", 403),
+    ],
+)
+def test_partner_edit_pages_per_role(make_staff, client_for, role, page, status):
+    partner = PartnerFactory()
+    user = make_staff(role)
+    account_manager_assign(partner=partner, user=user)
+    assert client_for(user).get(f"/staff/partners/{partner.pk}/{page}/").status_code == status
+
+
+def test_finance_changes_the_credit_limit_with_a_reason(make_staff, client_for):
+    partner = PartnerFactory(balance=Decimal("10"))
+    response = client_for(make_staff(Role.FINANCE)).post(
+        f"/staff/partners/{partner.pk}/credit/",
+        {"credit_limit": "250.00", "currency": "USD", "reason": "signed contract"},
+    )
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.credit_limit == Decimal("250.00")
+    entry = AuditLog.objects.get(action="partner.credit")
+    assert (entry.before, entry.after) == ({"credit_limit": "0.00"}, {"credit_limit": "250.00"})
+
+
+def test_the_currency_can_change_while_the_ledger_is_empty(make_staff, client_for):
+    partner = PartnerFactory()
+    client_for(make_staff(Role.FINANCE)).post(
+        f"/staff/partners/{partner.pk}/credit/",
+        {"credit_limit": "0", "currency": "eur", "reason": "contract in euros"},
+    )
+    partner.refresh_from_db()
+    assert partner.currency == "EUR"
+
+
+def test_the_currency_is_read_only_once_the_ledger_has_entries(make_staff, client_for):
+    partner = PartnerFactory(balance=Decimal("10"))
+    client = client_for(make_staff(Role.FINANCE))
+    page = client.get(f"/staff/partners/{partner.pk}/credit/")
+    assert page.context["form"].fields["currency"].disabled
+    client.post(
+        f"/staff/partners/{partner.pk}/credit/",
+        {"credit_limit": "0", "currency": "EUR", "reason": "try anyway"},
+    )
+    partner.refresh_from_db()
+    assert partner.currency == "USD"
+    assert not AuditLog.objects.filter(action="partner.credit").exists()
+
+
+def test_the_service_refuses_a_currency_change_with_money_booked():
+    from partners.services import PartnerEditRefused, partner_update
+
+    partner = PartnerFactory(balance=Decimal("10"))
+    with pytest.raises(PartnerEditRefused):
+        partner_update(partner=partner, currency="EUR")
+    partner.refresh_from_db()
+    assert partner.currency == "USD"
