@@ -76,11 +76,58 @@ class Order(models.Model):
                 fields=["created_at"],
                 condition=Q(status=OrderStatus.PROVISIONING),
                 name="order_provisioning",
-            )
+            ),
+            # The dashboard's "failed orders (7 days)": a handful among millions of orders.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status=OrderStatus.FAILED),
+                name="order_failed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"order {self.pk} ({self.status})"
+
+
+# Must match ``% 16`` in the trigger of migration orders.0006_dashboard_sales_rollup.
+SALES_DAY_SLOTS = 16
+
+
+class SalesDay(models.Model):
+    """Orders and revenue per UTC day, partner and currency: the dashboard's sales figures.
+
+    Kept by a PostgreSQL trigger on ``orders_order`` (migration
+    ``orders.0006_dashboard_sales_rollup``): an order counts from the moment it is written and
+    not while it is ``failed`` (a staff retry counts it again), on the day it was placed, for
+    its ``total_price``. A trigger rather than service code, so no path that writes an order
+    (services, admin, bulk SQL) can leave the figures out of step.
+
+    Each day, partner and currency has ``SALES_DAY_SLOTS`` rows, the order's id choosing one:
+    the row an order updates stays locked until its transaction commits, and one row per day
+    would make a partner's concurrent orders wait for each other. Thirty days of sales are at
+    most 30 x 16 rows per partner instead of an aggregate over every order.
+    """
+
+    day = models.DateField()
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    currency = models.CharField(max_length=3)
+    slot = models.PositiveSmallIntegerField(help_text="order id modulo SALES_DAY_SLOTS")
+    orders = models.IntegerField(default=0)
+    revenue = money(default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["-day", "partner", "currency", "slot"]
+        verbose_name = "sales day"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "partner", "currency", "slot"], name="sales_day_slot_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} partner {self.partner_id}: {self.orders} orders"
 
 
 class Esim(models.Model):
@@ -149,6 +196,12 @@ class Esim(models.Model):
                 name="esim_provisioning",
             ),
             models.Index(fields=["partner", "-id"], name="esim_partner_newest"),
+            # The dashboard's "needs a human": failed eSIMs whose profile was quarantined.
+            models.Index(
+                fields=["-id"],
+                condition=Q(status=EsimStatus.FAILED, failure_outcome=FailureOutcome.QUARANTINED),
+                name="esim_quarantined",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -410,15 +410,17 @@ def order_retry(*, order: Order, actor: str, reason: str) -> OrderRetry:
         )
         if not failed and order.status != OrderStatus.PROVISIONING:
             raise InvalidEsimState("no eSIM of this order failed or is still provisioning")
+        if failed:
+            # Before the ledger debits lock the partner row: the sales trigger (``SalesDay``)
+            # locks its row on this update, and ``order_place`` takes the two in this order.
+            Order.objects.filter(pk=order.pk).update(
+                status=OrderStatus.PROVISIONING, completed_at=None
+            )
         resumed: list[str] = []
         fresh: list[str] = []
         for esim in failed:
             same, iccid = _esim_retake(esim=esim, order=order, actor=actor, reason=reason)
             (resumed if same else fresh).append(iccid)
-        if failed:
-            Order.objects.filter(pk=order.pk).update(
-                status=OrderStatus.PROVISIONING, completed_at=None
-            )
         job = provisioning_job_create(kind=JobKind.PROVISION, order=order)
     logger.info(
         "order_retried",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -13,10 +14,9 @@ from coreesim.staff.access import can
 from coreesim.staff.charts import bar_chart
 from coreesim.staff.choices import Capability
 from coreesim.staff.dashboard import Panel, cached
-from orders.choices import OrderStatus
-from orders.models import Esim, Order
+from orders.choices import EsimStatus, FailureOutcome, OrderStatus
+from orders.models import Esim, Order, SalesDay
 from partners.staff.access import visible_partner_ids
-from profiles.choices import ProfileState
 from smdp_client.selectors import notifications_needing_attention
 
 STUCK_AFTER = timedelta(minutes=15)
@@ -41,44 +41,52 @@ def sales_panel(request: HttpRequest) -> Panel | None:
 
 
 def _sales(request: HttpRequest) -> dict[str, object]:
-    now = timezone.now()
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """From the ``SalesDay`` rollup: at most 30 rows per partner, whatever the order volume."""
+    today = timezone.now().date()
     since30 = today - timedelta(days=29)
-    sold = _orders(request).filter(created_at__gte=since30).exclude(status=OrderStatus.FAILED)
+    days = SalesDay.objects.filter(day__gte=since30)
+    ids = visible_partner_ids(request.user)
+    if ids is not None:
+        days = days.filter(partner_id__in=ids)
+    rows = list(
+        days.values("day", "currency")
+        .annotate(n=Sum("orders"), revenue=Sum("revenue"))
+        .order_by("day", "currency")
+    )
     periods = []
     for label, start in (
         ("Today", today),
         ("7 days", today - timedelta(days=6)),
         ("30 days", since30),
     ):
-        rows = (
-            sold.filter(created_at__gte=start)
-            .values("currency")
-            .annotate(n=Count("id"), revenue=Sum("total_price"))
-            .order_by("currency")
-        )
+        orders: dict[str, int] = defaultdict(int)
+        revenue: dict[str, Decimal] = defaultdict(Decimal)
+        for row in rows:
+            if row["day"] >= start:
+                orders[row["currency"]] += row["n"]
+                revenue[row["currency"]] += row["revenue"]
         periods.append(
             {
                 "label": label,
-                "orders": sum(r["n"] for r in rows),
-                "revenue": [(r["currency"], r["revenue"]) for r in rows],
+                "orders": sum(orders.values()),
+                "revenue": [(c, revenue[c]) for c in sorted(orders) if orders[c]],
             }
         )
-    per_day = dict(
-        sold.annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    days = [(since30 + timedelta(days=i)).date() for i in range(30)]
+    per_day: dict[date, int] = defaultdict(int)
+    for row in rows:
+        per_day[row["day"]] += row["n"]
     chart = bar_chart(
-        [(d.strftime("%m-%d"), per_day.get(d, 0)) for d in days], title="Orders per day, 30 days"
+        [
+            (d.strftime("%m-%d"), per_day[d])
+            for d in (since30 + timedelta(days=i) for i in range(30))
+        ],
+        title="Orders per day, 30 days",
     )
     return {"periods": periods, "chart": chart}
 
 
 def attention_panel(request: HttpRequest) -> Panel | None:
-    """Failed orders (7 days), orders stuck provisioning, profiles in error, odd notifications."""
+    """Failed orders (7 days), stuck orders, quarantined profiles, notifications to check."""
     if not can(request.user, Capability.VIEW_ORDERS):
         return None
     ids = visible_partner_ids(request.user)
@@ -96,7 +104,9 @@ def _attention(request: HttpRequest) -> dict[str, object]:
     failed = orders.filter(status=OrderStatus.FAILED, created_at__gte=now - timedelta(days=7))
     stuck = orders.filter(status=OrderStatus.PROVISIONING, created_at__lt=now - STUCK_AFTER)
     ids = visible_partner_ids(request.user)
-    errors = Esim.objects.filter(profile__state=ProfileState.ERROR)
+    errors = Esim.objects.filter(
+        status=EsimStatus.FAILED, failure_outcome=FailureOutcome.QUARANTINED
+    ).order_by("-id")
     if ids is not None:
         errors = errors.filter(order__partner_id__in=ids)
     notes = (

@@ -63,3 +63,32 @@ def test_a_stuck_order_is_listed_as_needing_a_human(make_staff, client_for):
     )
     response = client_for(make_staff(Role.SUPPORT)).get("/staff/")
     assert f"order #{esim.order_id}".encode() in response.content
+
+
+def test_a_quarantined_profile_is_listed_as_needing_a_human(make_staff, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.services import order_place, orders_resolve_stuck
+
+    stock = make_stock(profiles=1, price=Decimal("5"), balance=Decimal("50"))
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="q"
+    )
+    orders_resolve_stuck(now=timezone.now() + timedelta(hours=7))
+    response = client_for(make_staff(Role.SUPPORT)).get("/staff/")
+    assert b"failed, profile quarantined" in response.content
+    assert order.esims.get().iccid.encode() in response.content
+
+
+def test_an_account_manager_sees_only_assigned_partners_sales(make_staff, client_for):
+    from partners.staff.access import account_manager_assign
+
+    mine = make_delivered_esim(make_stock(profiles=1, price=Decimal("3"), balance=Decimal("9")))
+    make_delivered_esim(make_stock(profiles=1, price=Decimal("4"), balance=Decimal("9")))
+    manager = make_staff(Role.ACCOUNT_MANAGER)
+    account_manager_assign(partner=mine.order.partner, user=manager)
+    sales = client_for(manager).get("/staff/").context["panels"][0].html
+    assert 'data-orders="Today">1<' in sales
+    assert "3.00 USD" in sales
