@@ -59,6 +59,34 @@ def _client() -> Client:
     return client
 
 
+def _cold_panels(rounds: int) -> None:
+    """Each dashboard panel computed with an empty cache (query + template), on its own."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils.module_loading import import_string
+
+    from coreesim.staff.dashboard import PANELS
+
+    request = RequestFactory().get("/staff/")
+    request.user = get_user_model().objects.get(username="bench-staff")
+    for path in PANELS:
+        panel_function = import_string(path)
+        times = []
+        for _ in range(rounds):
+            cache.clear()
+            start = time.perf_counter()
+            panel = panel_function(request)
+            if panel is not None:
+                render_to_string(panel.template, panel.context, request=request)
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        print(
+            f"| panel `{path.rsplit('.', 1)[-1]}` ({path.split('.')[0]}), cold | "
+            f"{statistics.median(times):.1f} | {times[-1]:.1f} | {times[-1]:.1f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=30)
@@ -104,6 +132,7 @@ def main() -> None:
         f"| dashboard, cold (panel cache empty) | {statistics.median(times):.1f} | "
         f"{times[-1]:.1f} | {times[-1]:.1f} |"
     )
+    _cold_panels(max(3, args.requests // 4))
     for name, url in pages.items():
         for _ in range(2):
             response = client.get(url)
