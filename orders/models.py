@@ -89,7 +89,7 @@ class Order(models.Model):
         return f"order {self.pk} ({self.status})"
 
 
-# Must match ``% 16`` in the trigger of migration orders.0006_dashboard_sales_rollup.
+# Must match ``% 16`` in the trigger of migration orders.0007_dashboard_sales_rollup.
 SALES_DAY_SLOTS = 16
 
 
@@ -97,7 +97,7 @@ class SalesDay(models.Model):
     """Orders and revenue per UTC day, partner and currency: the dashboard's sales figures.
 
     Kept by a PostgreSQL trigger on ``orders_order`` (migration
-    ``orders.0006_dashboard_sales_rollup``): an order counts from the moment it is written and
+    ``orders.0007_dashboard_sales_rollup``): an order counts from the moment it is written and
     not while it is ``failed`` (a staff retry counts it again), on the day it was placed, for
     its ``total_price``. A trigger rather than service code, so no path that writes an order
     (services, admin, bulk SQL) can leave the figures out of step.

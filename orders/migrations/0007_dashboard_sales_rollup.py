@@ -68,7 +68,7 @@ GROUP BY 1, 2, 3, 4;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_esim_staff_retries'),
+        ('orders', '0006_esim_staff_retries'),
         ('partners', '0003_webhooks'),
         ('profiles', '0003_import_speed'),
     ]

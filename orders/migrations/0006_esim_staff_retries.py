@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_esim_partner'),
+        ('orders', '0005_order_traveler_language'),
     ]
 
     operations = [
