@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from profiles.choices import EventSource, ProfileState
@@ -117,21 +117,24 @@ def profile_reserve_available(
     """
     if quantity < 1 or not pool_ids:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM profiles_profile "
-            "WHERE state = %s AND pool_id = ANY(%s) "
-            "ORDER BY pool_id, id LIMIT %s FOR UPDATE SKIP LOCKED",
-            [ProfileState.AVAILABLE.value, list(pool_ids), quantity],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return []
     now = timezone.now()
-    Profile.objects.filter(pk__in=ids).update(
-        state=ProfileState.RESERVED, state_changed_at=now, reserved_at=now
+    # One statement takes, marks and returns them (no second read of rows just written).
+    taken = Profile.objects.raw(
+        "UPDATE profiles_profile SET state = %s, state_changed_at = %s, reserved_at = %s "
+        "WHERE id IN (SELECT id FROM profiles_profile WHERE state = %s AND pool_id = ANY(%s) "
+        "ORDER BY pool_id, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING *",
+        [
+            ProfileState.RESERVED.value,
+            now,
+            now,
+            ProfileState.AVAILABLE.value,
+            list(pool_ids),
+            quantity,
+        ],
     )
-    profiles = list(Profile.objects.filter(pk__in=ids).order_by("pool_id", "id"))
+    profiles = sorted(taken, key=lambda p: (p.pool_id, p.pk))
+    if not profiles:
+        return []
     events = ProfileEvent.objects.bulk_create(
         ProfileEvent(
             profile=p,
