@@ -99,7 +99,9 @@ def _copy_back(source: Profile, target: Profile) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
 
 
-@transaction.atomic
+# No savepoint: nothing in here refuses, and a database error dooms the caller's transaction
+# either way; an order spares two round trips.
+@transaction.atomic(savepoint=False)
 def profile_reserve_available(
     *,
     pool_ids: list[int],
