@@ -295,6 +295,12 @@ CELERY_BEAT_SCHEDULE = {
     # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
     "webhook-deliveries-sweep": {"task": "partners.webhook_deliveries_sweep", "schedule": 10.0},
     "idempotency-purge": {"task": "coreesim.idempotency_purge", "schedule": 3600.0},
+    # profiles: fold the stock counters' delta rows (exact without it, just more rows to sum).
+    "profiles-fold-state-counts": {
+        "task": "profiles.fold_state_counts",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 # Bearer token of the internal usage endpoint (orders); empty keeps the endpoint closed.
 USAGE_INGEST_TOKEN = env.str("USAGE_INGEST_TOKEN", default="")

@@ -2,7 +2,8 @@
 
 Definitions (docs/inventory.md has the long form):
 
-- **available**: profiles of the pool in state ``available`` (counted on the partial index).
+- **available**: profiles of the pool in state ``available``, read from ``PoolStateCount`` (the
+  per-pool per-state counts the database keeps with every write), never by counting profiles.
 - **sold** on a day: profiles whose ``reserved_at`` falls on that day and that have not gone
   back to stock (state not ``available`` or ``cancelled``). Reservation is the moment a
   profile leaves stock for an order, so this works from profile rows alone, before and
@@ -17,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from profiles.choices import ProfileState
-from profiles.models import Plan, Profile, ProfilePool
+from profiles.models import Plan, PoolStateCount, Profile, ProfilePool
 
 COVER_WINDOW_DAYS = 7
 NOT_SOLD = (ProfileState.AVAILABLE, ProfileState.CANCELLED)
@@ -66,27 +67,56 @@ def _window_start(now: datetime | None) -> datetime:
     return (now or timezone.now()) - timedelta(days=COVER_WINDOW_DAYS)
 
 
-def _stock_counts(profiles: QuerySet[Profile], since: datetime) -> dict[str, int]:
-    return profiles.aggregate(
-        available=Count("id", filter=Q(state=ProfileState.AVAILABLE)),
-        sold=Count("id", filter=Q(reserved_at__gte=since) & ~Q(state__in=NOT_SOLD)),
+def _state_count(pools: QuerySet[ProfilePool], state: ProfileState) -> int:
+    return int(
+        PoolStateCount.objects.filter(pool__in=pools, state=state).aggregate(
+            n=Coalesce(Sum("delta"), 0)
+        )["n"]
+    )
+
+
+def _sold_since(pools: QuerySet[ProfilePool], since: datetime) -> int:
+    """Reservations since ``since`` that did not go back to stock (on the reserved-at index)."""
+    return (
+        Profile.objects.filter(pool__in=pools, reserved_at__gte=since)
+        .exclude(state__in=NOT_SOLD)
+        .count()
     )
 
 
 def pool_stock(*, pool: ProfilePool, now: datetime | None = None) -> Stock:
-    counts = _stock_counts(Profile.objects.filter(pool=pool), _window_start(now))
-    return Stock(counts["available"], counts["sold"], pool.low_water_mark)
+    pools = ProfilePool.objects.filter(pk=pool.pk)
+    return Stock(
+        _state_count(pools, ProfileState.AVAILABLE),
+        _sold_since(pools, _window_start(now)),
+        pool.low_water_mark,
+    )
 
 
 def pool_stock_list(*, now: datetime | None = None) -> list[tuple[ProfilePool, Stock]]:
-    """Every pool with its stock, one grouped query."""
+    """Every pool with its stock in one query; its cost follows pools and recent sales.
+
+    Available stock is the sum of the pool's ``PoolStateCount`` rows; sales are counted per
+    pool on the ``(pool, reserved_at)`` index over the window only.
+    """
     since = _window_start(now)
+    available = (
+        PoolStateCount.objects.filter(pool=OuterRef("pk"), state=ProfileState.AVAILABLE)
+        .values("pool")
+        .annotate(n=Sum("delta"))
+        .values("n")
+    )
+    sold = (
+        Profile.objects.filter(pool=OuterRef("pk"), reserved_at__gte=since)
+        .exclude(state__in=NOT_SOLD)
+        .values("pool")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    zero = Value(0, output_field=IntegerField())
     rows = ProfilePool.objects.annotate(
-        available=Count("profiles", filter=Q(profiles__state=ProfileState.AVAILABLE)),
-        sold=Count(
-            "profiles",
-            filter=Q(profiles__reserved_at__gte=since) & ~Q(profiles__state__in=NOT_SOLD),
-        ),
+        available=Coalesce(Subquery(available, output_field=IntegerField()), zero),
+        sold=Coalesce(Subquery(sold, output_field=IntegerField()), zero),
     ).select_related("smdp_server")
     return [(p, Stock(p.available, p.sold, p.low_water_mark)) for p in rows]
 
@@ -97,9 +127,10 @@ def pools_below_low_water(*, now: datetime | None = None) -> list[tuple[ProfileP
 
 def plan_stock(*, plan: Plan, now: datetime | None = None) -> Stock:
     """Stock for a plan: the active pools that serve it (a pool may serve several plans)."""
-    profiles = Profile.objects.filter(pool__plans=plan, pool__is_active=True)
-    counts = _stock_counts(profiles, _window_start(now))
-    return Stock(counts["available"], counts["sold"])
+    pools = ProfilePool.objects.filter(plans=plan, is_active=True)
+    return Stock(
+        _state_count(pools, ProfileState.AVAILABLE), _sold_since(pools, _window_start(now))
+    )
 
 
 def sales_per_day(
@@ -131,9 +162,9 @@ def sales_per_day(
 def pool_state_counts(*, pool: ProfilePool) -> dict[str, int]:
     """Profiles per state in one pool (every state listed, zeros included)."""
     counts = dict(
-        Profile.objects.filter(pool=pool)
+        PoolStateCount.objects.filter(pool=pool)
         .values_list("state")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("delta"))
         .values_list("state", "n")
     )
-    return {state.value: counts.get(state.value, 0) for state in ProfileState}
+    return {state.value: int(counts.get(state.value, 0)) for state in ProfileState}

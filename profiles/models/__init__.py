@@ -5,6 +5,7 @@ from profiles.models.imports import ProfileImport
 from profiles.models.inventory import (
     STATE_TIMESTAMP_FIELDS,
     AppendOnlyError,
+    PoolStateCount,
     Profile,
     ProfileEvent,
     ProfilePool,
@@ -16,6 +17,7 @@ __all__ = [
     "Country",
     "Network",
     "Plan",
+    "PoolStateCount",
     "Profile",
     "ProfileEvent",
     "ProfileImport",

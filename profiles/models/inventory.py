@@ -64,7 +64,14 @@ class Profile(models.Model):
         "ICCID", max_length=20, unique=True, validators=[RegexValidator(r"^\d{19,20}$")]
     )
     imsi = models.CharField("IMSI", max_length=15, blank=True)
-    pool = models.ForeignKey(ProfilePool, on_delete=models.PROTECT, related_name="profiles")
+    pool = models.ForeignKey(
+        ProfilePool,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="profiles",
+        help_text="Its pool always exists: the database keeps that through PoolStateCount "
+        "(whose foreign key is checked once per statement and pool, not once per row)",
+    )
     state = models.CharField(
         max_length=16, choices=ProfileState.choices, default=ProfileState.AVAILABLE
     )
@@ -131,6 +138,36 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.iccid
+
+
+class PoolStateCount(models.Model):
+    """How many profiles of a pool are in a state, kept by the database as signed deltas.
+
+    Triggers on ``profiles_profile`` (migration 0004) add one row per statement and (pool,
+    state) it changed: +n for profiles that arrived, -n for those that left. Nothing else
+    writes here except ``pool_state_counts_fold``, which folds the rows of each (pool, state)
+    into one. Appending instead of updating one counter row means two transactions that
+    reserve from the same pool never wait for each other; a reader summing the rows sees
+    exactly the committed profiles, like a ``count(*)`` would, without reading them.
+
+    The foreign key to the pool is what guarantees that a profile's pool exists: every
+    profile is counted in a row of its pool (a pool that holds profiles always has a
+    nonzero row), and a pool cannot be deleted while such a row refers to it. One check per
+    statement and pool replaces the per-row check a foreign key on ``profiles_profile``
+    would make, which cost seconds per million imported profiles.
+    """
+
+    pool = models.ForeignKey(
+        ProfilePool, on_delete=models.DO_NOTHING, db_index=False, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=ProfileState.choices)
+    delta = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["pool", "state"], name="pool_state_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id} {self.state} {self.delta:+d}"
 
 
 class ProfileEventQuerySet(models.QuerySet["ProfileEvent"]):

@@ -2,6 +2,7 @@
 
 from profiles.services.catalogue import catalogue_load, plan_upsert, pool_create
 from profiles.services.imports import ImportRefused, pool_import
+from profiles.services.stock import pool_state_counts_fold
 from profiles.services.transitions import profile_reserve_available, profile_transition
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "plan_upsert",
     "pool_create",
     "pool_import",
+    "pool_state_counts_fold",
     "profile_reserve_available",
     "profile_transition",
 ]
