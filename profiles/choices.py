@@ -50,6 +50,16 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ImportPhase(models.TextChoices):
+    """Where a running import is; the staff page shows it while the import transaction is open."""
+
+    QUEUED = "queued", "waiting for a worker"
+    READING = "reading", "reading and writing lines"
+    CHECKING = "checking", "finding every problem"
+    WRITING = "writing", "writing profiles"
+    DONE = "done", "done"
+
+
 class ImportErrorCode(models.TextChoices):
     """Why an import line or file was refused; the staff page and the CLI show the label."""
 

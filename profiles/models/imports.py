@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from django.db import models
 
-from profiles.choices import ImportStatus
+from profiles.choices import ImportPhase, ImportStatus
+
+FINISHED = frozenset({ImportStatus.SUCCEEDED, ImportStatus.PARTIAL, ImportStatus.FAILED})
+# Share of the bar before each phase: reading (checks, encryption and the writes) dominates.
+READ_SHARE, CHECKING_AT, WRITING_AT = 90, 93, 97
 
 
 class ProfileImport(models.Model):
     """One run of ``pool_import``: its progress, its outcome, and the first errors found.
+
+    While the import runs, ``phase``, ``processed`` and ``total`` are written from a second
+    connection (the import itself is one transaction, invisible until it commits), so
+    whoever reads this row sees how far it is.
 
     ``errors`` keeps at most ``profiles.services.imports.MAX_STORED_ERRORS`` entries of
     ``{"line", "column", "code", "message"}``; the full list of rejects goes to the report file
@@ -22,9 +30,14 @@ class ProfileImport(models.Model):
     status = models.CharField(
         max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
+    phase = models.CharField(max_length=16, choices=ImportPhase.choices, default=ImportPhase.QUEUED)
     skip_invalid = models.BooleanField(default=False)
-    total = models.PositiveIntegerField(default=0, help_text="Data lines read")
-    processed = models.PositiveIntegerField(default=0, help_text="Lines through validation")
+    total = models.PositiveIntegerField(
+        default=0, help_text="Data lines (estimated from the bytes read until the file is read)"
+    )
+    processed = models.PositiveIntegerField(
+        default=0, help_text="Lines checked and written so far (written while the import runs)"
+    )
     imported = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
@@ -42,5 +55,18 @@ class ProfileImport(models.Model):
         return f"import {self.pk} into {self.pool_id} ({self.status})"
 
     @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
     def percent(self) -> int:
-        return int(100 * self.processed / self.total) if self.total else 0
+        """How far the import is, 0 to 100: lines read fill the bar up to ``READ_SHARE``."""
+        if self.finished:
+            return 100
+        if self.phase == ImportPhase.READING:
+            return READ_SHARE * self.processed // self.total if self.total else 0
+        if self.phase == ImportPhase.CHECKING:
+            return CHECKING_AT
+        if self.phase in (ImportPhase.WRITING, ImportPhase.DONE):
+            return WRITING_AT
+        return 0

@@ -11,6 +11,7 @@ past; uniqueness (inside the file, against the inventory) is checked set-based i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,28 @@ def header_check(header: list[str]) -> tuple[list[str], list[ImportProblem]]:
             ImportProblem(1, "", E.MISSING_ICCID_COLUMN, "the header has no ICCID column")
         )
     return columns, problems
+
+
+# The plain spelling of each column's value, as almost every line of a vendor file has it.
+_PLAIN = {
+    "iccid": "([0-9]{19,20})",
+    "imsi": "([0-9]{6,15}|)",
+    "pin1": "([0-9]{4,8}|)",
+    "pin2": "([0-9]{4,8}|)",
+    "puk1": "([0-9]{8}|)",
+    "puk2": "([0-9]{8}|)",
+}
+
+
+def plain_line_pattern(columns: list[str]) -> re.Pattern[str]:
+    """A line whose fields are all in their plain spelling: ASCII digits, no blanks, quotes or
+    ``F`` filler, each of an allowed length or empty (the ICCID never).
+
+    Such a line is good once its ICCID passes the Luhn check, and its fields are already the
+    canonical values, so the import takes them without ``line_problems``; every other line
+    goes through ``line_problems``, which accepts the same plain lines and explains the rest.
+    """
+    return re.compile(",".join(_PLAIN[name] for name in columns))
 
 
 def line_problems(

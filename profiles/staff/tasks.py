@@ -1,4 +1,4 @@
-"""The worker side of a staff import: run ``pool_import`` on the stored upload."""
+"""The worker side of a staff import: run the queued ``ProfileImport`` on the stored upload."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import logging
 from celery import shared_task
 
 from coreesim.staff.dashboard import forget
-from profiles.models import ProfilePool
-from profiles.services.imports import ImportRefused, pool_import
+from profiles.models import ProfileImport
+from profiles.services.imports import ImportRefused, ImportStarted, import_run
 from profiles.staff.dashboard import STOCK_CACHE
-from profiles.staff.progress import failed_store, phase_store, upload_path
 
 logger = logging.getLogger(__name__)
 
@@ -23,21 +22,18 @@ logger = logging.getLogger(__name__)
     soft_time_limit=1800,
     time_limit=1900,
 )
-def staff_pool_import(*, pool_id: int, token: str, skip_invalid: bool, actor: str) -> None:
-    """A refused file is an outcome (kept on the ProfileImport row), not a task failure."""
-    pool = ProfilePool.objects.filter(pk=pool_id).first()
-    if pool is None:
-        failed_store(token, "the pool no longer exists")
+def staff_pool_import(*, import_id: int) -> None:
+    """A refused file is an outcome (kept on the ProfileImport row), not a task failure; so
+    is a second delivery of the same task (the import runs once)."""
+    record = ProfileImport.objects.select_related("pool").filter(pk=import_id).first()
+    if record is None:
+        logger.warning("staff_import_missing", extra={"import_id": import_id})
         return
     try:
-        pool_import(
-            pool=pool,
-            path=upload_path(token),
-            skip_invalid=skip_invalid,
-            actor=actor,
-            progress=lambda phase, done, total: phase_store(token, phase, done, total),
-        )
+        import_run(record=record)
     except ImportRefused as refused:
-        logger.info("staff_import_refused", extra={"token": token, "errors": refused.count})
+        logger.info("staff_import_refused", extra={"import_id": import_id, "errors": refused.count})
+    except ImportStarted:
+        logger.warning("staff_import_already_started", extra={"import_id": import_id})
     finally:
         forget(STOCK_CACHE)

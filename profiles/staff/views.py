@@ -24,12 +24,12 @@ from coreesim.staff.choices import Capability
 from coreesim.staff.paging import paginate
 from coreesim.staff.services import audit_record
 from profiles.models import ProfileImport
+from profiles.services.imports import import_queue
 from profiles.staff.dashboard import stock_rows
 from profiles.staff.forms import ImportForm
 from profiles.staff.progress import (
     import_for_token,
     import_progress,
-    queued_store,
     upload_dir,
     upload_path,
 )
@@ -54,8 +54,13 @@ def import_new(request: HttpRequest) -> HttpResponse:
         with upload_path(token).open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        queued_store(token)
         with transaction.atomic():
+            record = import_queue(
+                pool=pool,
+                path=upload_path(token),
+                skip_invalid=form.cleaned_data["skip_invalid"],
+                actor=f"staff:{staff_user(request).get_username()}",
+            )
             audit_record(
                 action="inventory.import",
                 request=request,
@@ -67,12 +72,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                     "skip_invalid": form.cleaned_data["skip_invalid"],
                 },
             )
-            kwargs = {
-                "pool_id": pool.pk,
-                "token": token,
-                "skip_invalid": form.cleaned_data["skip_invalid"],
-                "actor": f"staff:{staff_user(request).get_username()}",
-            }
+            kwargs = {"import_id": record.pk}
             transaction.on_commit(lambda: staff_pool_import.apply_async(kwargs=kwargs))
         return HttpResponseRedirect(reverse("staff_inventory:import_watch", args=[token]))
     return render(request, "staff/inventory/import_new.html", {"form": form})

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import csv
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
-from profiles.choices import ImportErrorCode, ImportStatus, ProfileState
+from profiles.choices import ImportErrorCode, ImportPhase, ImportStatus, ProfileState
 from profiles.models import Profile, ProfileImport, ProfilePool
-from profiles.services.imports import ImportRefused, pool_import
+from profiles.selectors import pool_state_counts
+from profiles.services.imports import (
+    ImportRefused,
+    ImportStarted,
+    import_queue,
+    import_run,
+    pool_import,
+)
 from tests.factories.profiles import ProfileFactory, ProfilePoolFactory, iccid_for
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +292,156 @@ def test_a_refused_import_keeps_its_record_outside_the_rolled_back_work(
     assert record.error_count == 1
     assert record.finished_at is not None
     assert not Profile.objects.exists()
+
+
+def _many_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny chunks, one COPY statement each, in worker processes: a 40-line file behaves like
+    a large one."""
+    from profiles.services import imports
+
+    monkeypatch.setattr(imports, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(imports, "SEGMENT_CHUNKS", 1)
+
+
+def test_a_clean_file_goes_straight_in_and_is_counted_in_the_pool_stock(
+    pool: ProfilePool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_statements(monkeypatch)
+    path = write(tmp_path, "ICCID\n" + "".join(f"{iccid_for(n)}\n" for n in range(40)))
+
+    record = pool_import(pool=pool, path=path)
+
+    assert (record.imported, record.phase) == (40, ImportPhase.DONE)
+    assert pool_state_counts(pool=pool)["available"] == 40
+
+
+def test_a_repeat_found_statements_after_the_first_still_names_every_problem(
+    pool: ProfilePool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_statements(monkeypatch)
+    ProfileFactory(iccid=iccid_for(30))
+    lines = [iccid_for(n) for n in range(40)]
+    lines[35] = "12345"
+    path = write(tmp_path, "ICCID\n" + "\n".join(lines) + "\n")
+
+    error = refused(pool, path)
+
+    assert [str(p) for p in error.problems] == [
+        f"line 32, column ICCID: the ICCID {iccid_for(30)} is already in the inventory",
+        "line 37, column ICCID: the ICCID '12345' has 5 digits; it must have 19 or 20",
+    ]
+    assert not Profile.objects.filter(pool=pool).exists()
+    assert pool_state_counts(pool=pool)["available"] == 0
+
+
+def test_skip_invalid_leaves_out_repeats_found_by_the_unique_indexes(
+    pool: ProfilePool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_statements(monkeypatch)
+    lines = [iccid_for(n) for n in range(40)]
+    lines[38] = lines[2]
+    path = write(tmp_path, "ICCID\n" + "\n".join(lines) + "\n")
+
+    record = pool_import(pool=pool, path=path, skip_invalid=True)
+
+    assert (record.imported, record.rejected) == (39, 1)
+    assert record.errors[0]["line"] == 40
+    assert pool_state_counts(pool=pool)["available"] == 39
+
+
+def _import_in_thread(
+    pool: ProfilePool, path: Path, pause_at: str
+) -> tuple[threading.Thread, threading.Event, threading.Event, list[BaseException]]:
+    """``pool_import`` in its own thread that waits, at its first ``pause_at`` progress call,
+    until the test has looked at the record from its own connection."""
+    paused, resume = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == pause_at and not paused.is_set():
+            paused.set()
+            resume.wait(timeout=30)
+
+    def run() -> None:
+        try:
+            pool_import(pool=pool, path=path, progress=progress)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert paused.wait(timeout=30)
+    return thread, resume, failures
+
+
+def _seen_from_outside(what: str, check: Callable[[ProfileImport], bool]) -> ProfileImport:
+    # The progress connection writes within moments; bounded wait, no assertion on time.
+    for _ in range(100):
+        record = ProfileImport.objects.get()
+        if check(record):
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"the import record never showed {what}: {record.__dict__}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_record_shows_lines_processed_while_the_import_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from profiles.services import imports
+
+    monkeypatch.setattr(imports, "CHUNK_BYTES", 64)
+    pool = ProfilePoolFactory()
+    path = write(tmp_path, "ICCID\n" + "".join(f"{iccid_for(n)}\n" for n in range(40)))
+    thread, resume, failures = _import_in_thread(pool, path, pause_at="read")
+
+    record = _seen_from_outside("lines processed", lambda r: r.processed > 0)
+    assert (record.status, record.phase) == (ImportStatus.RUNNING, ImportPhase.READING)
+    assert record.processed <= record.total <= 40  # estimated from the bytes read so far
+    assert 0 < record.percent < 100
+    assert not Profile.objects.exists()  # the import's transaction is still open
+    resume.set()
+    thread.join()
+
+    assert failures == []
+    record = ProfileImport.objects.get()
+    assert (record.status, record.processed, record.total, record.percent) == (
+        ImportStatus.SUCCEEDED,
+        40,
+        40,
+        100,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_record_shows_when_the_file_is_being_checked_for_every_problem(
+    tmp_path: Path,
+) -> None:
+    pool = ProfilePoolFactory()
+    path = write(tmp_path, f"ICCID\n{A}\n{B}\n{A}\n")
+    thread, resume, failures = _import_in_thread(pool, path, pause_at="check")
+
+    record = _seen_from_outside("the check", lambda r: r.phase == ImportPhase.CHECKING)
+    assert record.status == ImportStatus.RUNNING
+    resume.set()
+    thread.join()
+
+    assert [type(f) for f in failures] == [ImportRefused]
+    assert ProfileImport.objects.get().status == ImportStatus.FAILED
+
+
+def test_a_queued_import_runs_once(pool: ProfilePool, tmp_path: Path) -> None:
+    record = import_queue(pool=pool, path=write(tmp_path, f"ICCID\n{A}\n"))
+    assert (record.status, record.phase, record.percent) == (
+        ImportStatus.PENDING,
+        ImportPhase.QUEUED,
+        0,
+    )
+
+    assert import_run(record=record).imported == 1
+    with pytest.raises(ImportStarted):
+        import_run(record=record)
+    assert Profile.objects.count() == 1

@@ -9,8 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
-from profiles.choices import ImportStatus, ProfileState
+from profiles.choices import ImportPhase, ImportStatus, ProfileState
 from profiles.models import Profile, ProfileImport
+from profiles.services import import_queue
+from profiles.staff.progress import upload_dir, upload_path
+from profiles.staff.tasks import staff_pool_import
 from tests.factories.profiles import ProfileFactory, ProfilePoolFactory, iccid_for
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +121,44 @@ def test_import_history_lists_imports(make_staff, client_for):
     ProfileImport.objects.create(pool=pool, filename="x.csv", status=ImportStatus.SUCCEEDED)
     page = client_for(make_staff(Role.SUPPORT)).get("/staff/inventory/imports/")
     assert len(page.context["page"].items) == 1
+
+
+def _progress(client, token: str) -> dict:
+    return client.get(f"/staff/inventory/imports/watch/{token}/progress.json").json()
+
+
+def test_the_progress_endpoint_reads_the_import_record(make_staff, client_for):
+    pool = ProfilePoolFactory()
+    client = client_for(make_staff(Role.INVENTORY))
+    record = import_queue(pool=pool, path=upload_path("abc123"))
+
+    queued = _progress(client, "abc123")
+    assert (queued["status_label"], queued["percent"], queued["finished"]) == (
+        "Waiting for a worker",
+        0,
+        False,
+    )
+
+    ProfileImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.RUNNING, phase=ImportPhase.READING, processed=50, total=200
+    )
+    running = _progress(client, "abc123")
+    assert running["status_label"] == "Running · reading and writing lines"
+    assert (running["percent"], running["done"], running["total"]) == (22, 50, 200)
+
+    ProfileImport.objects.filter(pk=record.pk).update(phase=ImportPhase.CHECKING)
+    assert _progress(client, "abc123")["status_label"] == "Running · finding every problem"
+
+
+def test_a_second_delivery_of_the_import_task_does_not_import_again(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    upload_dir().mkdir(parents=True)
+    upload_path("t1").write_text(f"iccid\n{iccid_for(1)}\n")
+    record = import_queue(pool=ProfilePoolFactory(), path=upload_path("t1"))
+
+    staff_pool_import(import_id=record.pk)
+    staff_pool_import(import_id=record.pk)
+
+    record.refresh_from_db()
+    assert (record.status, record.imported) == (ImportStatus.SUCCEEDED, 1)
+    assert Profile.objects.count() == 1

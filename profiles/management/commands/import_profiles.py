@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 return
             bar = bars.get(phase)
             if bar is None:
-                unit = "B" if phase == "read" else " lines"
+                unit = "B" if phase in ("read", "check") else " lines"
                 bar = bars[phase] = tqdm(
                     total=total,
                     desc=PHASES.get(phase, phase),
