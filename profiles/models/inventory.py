@@ -82,9 +82,10 @@ class Profile(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="profiles",
-        help_text="The import that brought it in (no database constraint: a bulk import "
-        "would pay a foreign-key check per row for an informational link)",
+        help_text="The import that brought it in (no database constraint and no index: a "
+        "bulk import would pay a check and an index entry per row for an informational link)",
     )
 
     activation_code = EncryptedTextField()
