@@ -8,6 +8,7 @@ encryption use every core while PostgreSQL ingests the COPY stream.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from profiles.iccid import luhn_valid
@@ -19,7 +20,7 @@ ProblemRow = tuple[int, str, str, str]
 
 @dataclass(frozen=True)
 class ChunkResult:
-    copy: bytes  # COPY text rows: [line,] ICCID, IMSI, secrets…, then the fixed suffix
+    copy: bytes  # COPY text rows: [line,] ICCID, IMSI, secrets…, [the fixed suffix]
     problems: list[ProblemRow]
     lines: int  # non-blank data lines in the chunk
 
@@ -36,45 +37,50 @@ def chunk_process(
     """Check and encode the lines of ``chunk``; ``first_line`` is the file line of its first.
 
     ``numbered`` puts each line's number first (the work table needs it to name lines in
-    problems); ``suffix`` is appended to every row (the columns every profile of an import
-    shares, when the rows go straight into ``profiles_profile``).
+    problems); ``suffix``, when given, ends every row (tab-separated COPY text of the columns
+    every profile of an import shares, when the rows go straight into ``profiles_profile``).
     """
     iccid_at = columns.index("iccid")
-    imsi_at = columns.index("imsi") if "imsi" in columns else None
-    secret_at = [columns.index(c) for c in secrets]
     plain = plain_line_pattern(columns).fullmatch
-    good: list[list[str]] = []
+    good: list[Sequence[str]] = []
+    numbers: list[int] = []
     problems: list[ProblemRow] = []
     lines = 0
     text = chunk.decode("utf-8", errors="replace")
     for number, line in enumerate(text.split("\n"), start=first_line):
         line = line.rstrip("\r")
         match = plain(line)
+        values: Sequence[str] | None
         if match is not None and luhn_valid(match[iccid_at + 1]):
-            values = list(match.groups())
+            values = match.groups()
         elif not line.strip():
             continue
         else:
-            values_or_none, found = line_problems(number, line.split(","), columns)
-            if values_or_none is None:
+            values, found = line_problems(number, line.split(","), columns)
+            if values is None:
                 lines += 1
                 problems.extend((p.line or 0, p.column, p.code.value, p.message) for p in found)
                 continue
-            values = values_or_none
         lines += 1
-        values.append(str(number))
         good.append(values)
-    sealed = [
-        encrypt_batch([row[at] for row in good], context=context)
-        for at, context in zip(secret_at, contexts, strict=True)
-    ]
-    out = []
-    for index, row in enumerate(good):
-        fields = [row[iccid_at], row[imsi_at] if imsi_at is not None else ""]
-        if numbered:
-            fields.insert(0, row[-1])
-        fields += [column[index] or "\\N" for column in sealed]
-        out.append("\t".join(fields) + suffix)
-    if out:
-        out.append("")
-    return ChunkResult("\n".join(out).encode(), problems, lines)
+        numbers.append(number)
+    if not good:
+        return ChunkResult(b"", problems, lines)
+    # Built column by column, then joined row by row in one pass.
+    fields: list[Sequence[str]] = [[row[iccid_at] for row in good]]
+    if numbered:
+        fields.insert(0, [str(n) for n in numbers])
+    if "imsi" in columns:
+        imsi_at = columns.index("imsi")
+        fields.append([row[imsi_at] for row in good])
+    else:
+        fields.append([""] * len(good))
+    for name, context in zip(secrets, contexts, strict=True):
+        at = columns.index(name)
+        sealed = encrypt_batch([row[at] for row in good], context=context)
+        fields.append([value or "\\N" for value in sealed])
+    if suffix:
+        fields.append([suffix] * len(good))
+    return ChunkResult(
+        ("\n".join(map("\t".join, zip(*fields, strict=True))) + "\n").encode(), problems, lines
+    )

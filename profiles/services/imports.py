@@ -333,7 +333,7 @@ def _load_direct(job: _Job, handle: IO[bytes], report_path: Path) -> dict[str, A
     record = job.record
     targets = ["iccid", "imsi", *job.secrets]
     targets += ["pool_id", "state", "eid", "profile_import_id", "created_at"]
-    suffix = f"\t{record.pool_id}\t{ProfileState.AVAILABLE.value}\t\t{record.pk}\t"
+    suffix = f"{record.pool_id}\t{ProfileState.AVAILABLE.value}\t\t{record.pk}\t"
     suffix += timezone.now().isoformat()
     with connection.cursor() as cursor:
         sink = _SegmentedCopy(
@@ -352,7 +352,6 @@ def _load_direct(job: _Job, handle: IO[bytes], report_path: Path) -> dict[str, A
     if found and not record.skip_invalid:
         raise _NeedsChecks
     job.writer.push(phase=ImportPhase.WRITING, total=total, processed=total)
-    job.progress("check", total, total)
     found.sort(key=lambda p: (p.line or 0, p.column))
     rejected = len({p.line for p in found})
     if found:

@@ -9,7 +9,7 @@ and ``enc1:<key id>:<base64>`` token, so ``decrypt`` reads the values like any o
 
 from __future__ import annotations
 
-import base64
+import binascii
 import os
 
 from coreesim import crypto
@@ -20,14 +20,14 @@ def encrypt_batch(values: list[str | None], *, context: str) -> list[str | None]
     ring = crypto.keyring()
     key = ring.keys[ring.primary_id]
     aad = context.encode()
-    head = f"{crypto.PREFIX}:{ring.primary_id}:"
+    head = f"{crypto.PREFIX}:{ring.primary_id}:".encode()
     prefix = os.urandom(crypto.NONCE_BYTES - 8)
-    b64 = base64.b64encode
+    b64, seal = binascii.b2a_base64, key.encrypt
     out: list[str | None] = []
     for counter, value in enumerate(values):
         if not value:
             out.append(None)
             continue
         nonce = prefix + counter.to_bytes(8, "big")
-        out.append(head + b64(nonce + key.encrypt(nonce, value.encode(), aad)).decode())
+        out.append((head + b64(nonce + seal(nonce, value.encode(), aad), newline=False)).decode())
     return out
