@@ -4,6 +4,8 @@ Generates N valid rows (default 1,000,000: ICCID, IMSI, PIN1, PUK1), times a bar
 of the file into an unindexed table, then ``pool_import`` of the same file into a fresh
 pool, and prints rows/s for both and the ratio. It also times a COPY into a table shaped like
 profiles_profile (same indexes, no checks): the floor for anything that ends in that table.
+With the N profiles in place it times the stock list (``pool_stock_list``, read from the
+per-pool counts) against counting the profiles per pool, the way it was done before.
 Everything it creates is removed again.
 
     DATABASE_URL=postgres://… .venv/bin/python bench/import_profiles.py [--rows N]
@@ -19,6 +21,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +35,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from profiles.iccid import luhn_check_digit  # noqa: E402
 from profiles.models import Profile, ProfileImport, ProfilePool  # noqa: E402
+from profiles.selectors import pool_stock_list  # noqa: E402
 from profiles.services.imports import pool_import  # noqa: E402
 from smdp_client.models import SmdpServer  # noqa: E402
 
@@ -100,6 +104,41 @@ def shaped_copy(path: Path, columns: list[str]) -> float:
     return elapsed
 
 
+COUNT_ALL = """
+SELECT p.id, count(f.id) FILTER (WHERE f.state = 'available'),
+       count(f.id) FILTER (WHERE f.reserved_at >= now() - interval '7 days'
+                           AND f.state NOT IN ('available', 'cancelled'))
+FROM profiles_profilepool AS p LEFT JOIN profiles_profile AS f ON f.pool_id = p.id
+GROUP BY p.id
+"""
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def stock_list_timing(pool: ProfilePool, rows: int) -> None:
+    """The stock list with the imported profiles in place, and counting them instead."""
+    listed = {p.pk: s.available for p, s in pool_stock_list()}
+    assert listed[pool.pk] == rows, listed[pool.pk]
+
+    def count_all() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(COUNT_ALL)
+            cursor.fetchall()
+
+    print(
+        f"stock list of {len(listed)} pools: {best_of(5, pool_stock_list) * 1000:.1f} ms "
+        f"(counting the {Profile.objects.count():,} profiles instead: "
+        f"{best_of(3, count_all) * 1000:.0f} ms)"
+    )
+
+
 def cleanup() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -121,6 +160,7 @@ def main() -> None:
     columns = [c.strip().lower() for c in args.columns.split(",")]
 
     cleanup()
+    load_at_start = os.getloadavg()[0]
     server, _ = SmdpServer.objects.get_or_create(
         name="bench-smdp",
         defaults={
@@ -161,12 +201,14 @@ def main() -> None:
         )
         assert record.imported == args.rows, record.errors[:3]
         print(f"pool_import:  {import_s:6.2f} s  {args.rows / import_s:>12,.0f} rows/s")
+        load_now = os.getloadavg()[0]
+        print(f"load average (1 min) at the start: {load_at_start:.2f}, now {load_now:.2f}")
         print(f"pool_import vs profiles-shaped COPY: {shaped_s / import_s:.0%}")
         print(
             f"ratio: {copy_s / import_s:.0%} of raw COPY speed "
             f"(target ≥ 50 %); under 20 s: {'yes' if import_s < 20 else 'no'}"
         )
-    assert Profile.objects.filter(pool=pool).count() == args.rows
+        stock_list_timing(pool, args.rows)
     cleanup()
 
 
