@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -140,6 +141,26 @@ def stock_list_timing(pool: ProfilePool, rows: int) -> None:
     )
 
 
+CPU_PARTS = ("database backend", "worker processes", "this process")
+
+
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU time of this connection's server backend (read from /proc: the database runs on
+    this machine), of finished child processes, and of this process."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return (
+        (int(stat[11]) + int(stat[12])) / tick,
+        children.ru_utime + children.ru_stime,
+        own.ru_utime + own.ru_stime,
+    )
+
+
 def refused_timing(pool: ProfilePool, path: Path) -> None:
     """The same file again: the fast pass meets a repeat, the checked pass names them all."""
     started = time.perf_counter()
@@ -202,14 +223,22 @@ def main() -> None:
             f"COPY into a profiles-shaped table (indexes, no checks, no encryption): "
             f"{shaped_s:6.2f} s  {args.rows / shaped_s:>12,.0f} rows/s"
         )
-        started = time.perf_counter()
         phases: dict[str, float] = {}
+        cpu_before = cpu_seconds()
+        started = time.perf_counter()
 
         def progress(phase: str, done: int, total: int) -> None:
             phases[phase] = time.perf_counter() - started
 
         record = pool_import(pool=pool, path=path, actor="bench", progress=progress)
         import_s = time.perf_counter() - started
+        print(
+            "  CPU used (s): "
+            + ", ".join(
+                f"{name} {after - before:.2f}"
+                for name, before, after in zip(CPU_PARTS, cpu_before, cpu_seconds(), strict=True)
+            )
+        )
         print(
             "  phases (s since start, at end of each):",
             ", ".join(f"{name} {at:.2f}" for name, at in phases.items()),
