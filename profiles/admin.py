@@ -16,6 +16,7 @@ from profiles.models import (
     Country,
     Network,
     Plan,
+    PoolStateCount,
     Profile,
     ProfileEvent,
     ProfileImport,
@@ -85,6 +86,15 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["country", "region"]
     autocomplete_fields = ["country", "region"]
+
+
+@admin.register(PoolStateCount)
+class PoolStateCountAdmin(ReadOnlyAdmin):
+    """The database keeps these rows (triggers); a hand edit would make the stock wrong."""
+
+    list_display = ["pool", "state", "delta"]
+    list_filter = ["state", "pool"]
+    list_select_related = ["pool"]
 
 
 @admin.register(ProfilePool)

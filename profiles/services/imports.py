@@ -327,8 +327,8 @@ def _load_direct(job: _Job, handle: IO[bytes], report_path: Path) -> dict[str, A
     The unique indexes check repeats as the rows arrive; the first one raises
     ``UniqueViolation`` at the end of its segment, and ``_load`` rolls this pass back and
     runs the checked pass, which names every problem. Format problems are known line by line
-    here: with ``skip_invalid`` they are simply left out, otherwise the file is refused and
-    the checked pass finds the repeats to report with them.
+    here: with ``skip_invalid`` they are simply left out; otherwise the first one stops this
+    pass (the file will be refused) and the checked pass finds all the others.
     """
     record = job.record
     targets = ["iccid", "imsi", *job.secrets]
@@ -341,7 +341,13 @@ def _load_direct(job: _Job, handle: IO[bytes], report_path: Path) -> dict[str, A
         )
         try:
             total, found = _stream(
-                job, handle, sink.write, phase="read", numbered=False, suffix=suffix
+                job,
+                handle,
+                sink.write,
+                phase="read",
+                numbered=False,
+                suffix=suffix,
+                stop_at_problem=not record.skip_invalid,
             )
             sink.close()
         except BaseException as exc:
@@ -349,8 +355,6 @@ def _load_direct(job: _Job, handle: IO[bytes], report_path: Path) -> dict[str, A
             raise
     if total == 0:
         raise _no_lines()
-    if found and not record.skip_invalid:
-        raise _NeedsChecks
     job.writer.push(phase=ImportPhase.WRITING, total=total, processed=total)
     found.sort(key=lambda p: (p.line or 0, p.column))
     rejected = len({p.line for p in found})
@@ -479,12 +483,13 @@ def _stream(
     phase: str,
     numbered: bool,
     suffix: str = "",
+    stop_at_problem: bool = False,
 ) -> tuple[int, list[ImportProblem]]:
     """Check each line, encrypt its secrets, and ``write`` the good lines as COPY text.
 
     Returns the number of non-blank data lines and the problems found. Chunks go to the
     worker processes (if any) while this process feeds PostgreSQL; results are written in
-    file order.
+    file order. ``stop_at_problem`` raises ``_NeedsChecks`` at the first bad line.
     """
     work = partial(
         chunk_process,
@@ -505,6 +510,8 @@ def _stream(
         found.extend(
             ImportProblem(line, col, E(code), msg) for line, col, code, msg in result.problems
         )
+        if found and stop_at_problem:
+            raise _NeedsChecks
         if result.copy:
             write(result.copy)
 

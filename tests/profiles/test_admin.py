@@ -33,6 +33,7 @@ MODELS = [
     "profiles_profile",
     "profiles_profileevent",
     "profiles_profileimport",
+    "profiles_poolstatecount",
     "partners_partner",
     "partners_apikey",
     "partners_ledgerentry",
