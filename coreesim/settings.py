@@ -119,6 +119,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # planner walks a partner's own (partner, -id) index for "their newest eSIMs" instead of the
 # whole primary key backwards. An ``options`` in DATABASE_URL's query string wins.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
+# The ORM binds parameters client-side and never prepares. Only statements run on a server-bound
+# cursor (the ES2+ call log) are prepared, at their first use on each connection. Turn off behind
+# a transaction-pooling PgBouncer older than 1.21, which loses prepared statements.
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+    0 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default=default_redis_url())

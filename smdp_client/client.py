@@ -194,11 +194,32 @@ class Es2Client:
         server = self.server
         call_id = str(uuid.uuid4())
         body = wire.request_body(requester_id=server.requester_id, call_id=call_id, fields=fields)
-        call = es2call_open(
-            server=server, function=function, call_id=call_id, iccid=iccid, eid=eid, request=body
-        )
         try:
-            return _Answered(call, self._exchange(call, function, body))
+            # Redis weighs the admission while PostgreSQL writes the row (see ``guard``).
+            route: tuple[httpx.Client, guard.Admission] | Es2ProtocolError = (
+                self._http_client(),
+                guard.Admission(server),
+            )
+        except Es2ProtocolError as refusal:
+            route = refusal
+        try:
+            call = es2call_open(
+                server=server,
+                function=function,
+                call_id=call_id,
+                iccid=iccid,
+                eid=eid,
+                request=body,
+            )
+        except BaseException:
+            if isinstance(route, tuple):
+                route[1].withdraw()
+            raise
+        try:
+            if isinstance(route, Es2ProtocolError):
+                es2call_close(call, outcome=CallOutcome.NOT_SENT, error=route.detail)
+                raise route
+            return _Answered(call, self._exchange(call, function, body, *route))
         except (Es2FunctionError, Es2TransportError, Es2ProtocolError) as exc:
             exc.call_id = call.pk
             raise
@@ -216,25 +237,35 @@ class Es2Client:
                 },
             )
 
-    def _exchange(self, call: Es2Call, function: Es2Function, body: dict[str, Any]) -> wire.Answer:
+    def _http_client(self) -> httpx.Client:
+        """The pooled HTTP client, or the reason this server cannot be called at all."""
         server = self.server
         if not server.enabled:
-            es2call_close(call, outcome=CallOutcome.NOT_SENT, error="server is disabled")
             raise Es2ProtocolError(f"SM-DP+ server {server.name} is disabled")
         try:
-            client = http_client(server)
+            return http_client(server)
         except TransportConfigError as exc:
-            es2call_close(call, outcome=CallOutcome.NOT_SENT, error=str(exc))
             raise Es2ProtocolError(f"cannot call {server.name}: {exc}") from exc
+
+    def _exchange(
+        self,
+        call: Es2Call,
+        function: Es2Function,
+        body: dict[str, Any],
+        client: httpx.Client,
+        admission: guard.Admission,
+    ) -> wire.Answer:
+        server = self.server
         try:
-            slot = guard.admit(server)
+            slot = admission.slot()
         except Es2TransportError as exc:
             es2call_close(
                 call, outcome=CallOutcome.NOT_SENT, failure_kind=exc.kind, error=exc.detail
             )
             raise
+        # Redis settles the slot while PostgreSQL completes the row.
+        settlement = guard.Settlement(server, slot)
         started = time.perf_counter()
-        transport_failed = True
         try:
             try:
                 response = client.post(
@@ -243,6 +274,7 @@ class Es2Client:
                     headers=wire.request_headers(server.admin_protocol),
                 )
             except httpx.TransportError as exc:
+                settlement.send(transport_failed=True)
                 error = _transport_error(exc)
                 es2call_close(
                     call,
@@ -255,6 +287,7 @@ class Es2Client:
                 raise error from exc
             status_code = response.status_code
             if status_code >= 500 or status_code == 429:
+                settlement.send(transport_failed=True)
                 es2call_close(
                     call,
                     outcome=CallOutcome.UNKNOWN,
@@ -269,10 +302,10 @@ class Es2Client:
                     f"HTTP {status_code} from {server.name}",
                     http_status=status_code,
                 )
-            transport_failed = False
+            settlement.send(transport_failed=False)
             return self._read(call, response, started)
         finally:
-            guard.settle(server, slot, transport_failed=transport_failed)
+            settlement.finish()
 
     def _read(self, call: Es2Call, response: httpx.Response, started: float) -> wire.Answer:
         status_code = response.status_code

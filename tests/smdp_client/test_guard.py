@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django_redis import get_redis_connection
 
 from smdp_client import guard
 from smdp_client.choices import CallOutcome, CircuitState, TransportFailure
@@ -20,6 +21,16 @@ def fragile(db, simulator):
     return SmdpServerFactory(
         base_url=simulator.url, circuit_failure_threshold=2, circuit_reset_seconds=3600
     )
+
+
+def admit(server) -> guard.Slot:
+    return guard.Admission(server).slot()
+
+
+def settle(server, slot: guard.Slot, *, transport_failed: bool = False) -> None:
+    settlement = guard.Settlement(server, slot)
+    settlement.send(transport_failed=transport_failed)
+    settlement.finish()
 
 
 def fail_twice(sim, server) -> None:
@@ -95,15 +106,15 @@ def test_staff_can_reset_an_open_circuit(fragile, sim):
 
 def test_no_more_calls_than_max_concurrency_are_in_flight(db):
     server = SmdpServerFactory(max_concurrency=1, connect_timeout=0.05)
-    slot = guard.admit(server)
+    slot = admit(server)
 
     with pytest.raises(Es2TransportError) as caught:
-        guard.admit(server)
-    guard.settle(server, slot, transport_failed=False)
+        admit(server)
+    settle(server, slot)
 
     assert caught.value.kind == TransportFailure.BUSY
     assert caught.value.sent is False
-    guard.settle(server, guard.admit(server), transport_failed=False)
+    settle(server, admit(server))
 
 
 def test_calls_beyond_the_rate_limit_wait_or_are_refused(db):
@@ -112,10 +123,43 @@ def test_calls_beyond_the_rate_limit_wait_or_are_refused(db):
     for _attempt in range(3):
         try:
             for _ in range(3):
-                guard.settle(server, guard.admit(server), transport_failed=False)
+                settle(server, admit(server))
         except Es2TransportError as exc:
             refused.append(exc)
             break
 
     assert refused
     assert refused[0].kind == TransportFailure.BUSY
+
+
+def test_a_slot_given_back_unused_is_free_for_the_next_call(db):
+    server = SmdpServerFactory(max_concurrency=1, connect_timeout=0.05)
+
+    guard.Admission(server).withdraw()
+
+    settle(server, admit(server))
+    assert circuit_status(server=server).in_flight == 0
+
+
+def test_a_probe_given_back_unused_leaves_the_breaker_as_it_was(fragile, sim):
+    fail_twice(sim, fragile)
+    fragile.circuit_reset_seconds = 0
+    fragile.save()
+
+    guard.Admission(fragile).withdraw()
+
+    status = circuit_status(server=fragile)
+    assert status.state == CircuitState.HALF_OPEN
+    assert status.consecutive_failures == 2
+    Es2Client(fragile).download_order(iccid=ICCID)
+    assert circuit_status(server=fragile).state == CircuitState.CLOSED
+
+
+def test_calls_go_on_after_redis_forgot_the_guard_scripts(fragile, sim):
+    Es2Client(fragile).download_order(iccid=ICCID)
+    get_redis_connection("default").script_flush()
+
+    Es2Client(fragile).cancel_order(iccid=ICCID, final_status="Available")
+
+    assert circuit_status(server=fragile).in_flight == 0
+    assert Es2Call.objects.order_by("-pk").first().outcome == CallOutcome.SUCCEEDED
