@@ -50,6 +50,7 @@ import django  # noqa: E402
 django.setup()
 
 import httpx  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from coreesim.celery import app as celery_app  # noqa: E402
 from smdp_client.client import Es2Client  # noqa: E402
@@ -92,6 +93,14 @@ def start(command: list[str], port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def vacuum(model: type[Es2Call] | type[Es2Notification]) -> None:
+    """Start from a vacuumed table: each run deletes what it wrote, and the dead rows and index
+    entries a previous run left would otherwise slow this one's writes (autovacuum keeps a
+    production table in this state)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -114,6 +123,7 @@ def bench_client(calls: int, block: int = 50) -> dict[str, float]:
             "max_concurrency": 8,
         },
     )
+    vacuum(Es2Call)
     raw_times: list[float] = []
     client_times: list[float] = []
     cpu = {"raw": 0.0, "client": 0.0}
@@ -214,6 +224,7 @@ def start_intake_server(workers: int) -> tuple[SmdpServer, int, subprocess.Popen
 
 
 def bench_intake(total: int, workers: int, threads: int) -> dict[str, float]:
+    vacuum(Es2Notification)
     server, port, gunicorn = start_intake_server(workers)
     bodies = [notification(n) for n in range(total)]
     statuses: list[int] = []
@@ -291,6 +302,7 @@ def bench_intake_wrk(seconds: int, workers: int, connections: int) -> dict[str, 
     wrk = shutil.which("wrk")
     if wrk is None:
         return None
+    vacuum(Es2Notification)
     server, port, gunicorn = start_intake_server(workers)
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(

@@ -23,7 +23,8 @@ import time
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
@@ -77,21 +78,19 @@ class _DebugCursor(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
-def _server_bound_cursor() -> CursorWrapper:
+def _server_bound_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     """A Django cursor whose parameters are bound by the server, so psycopg can prepare it.
 
     The ORM binds client-side and sends each statement as new text to parse and plan; these two
     statements are the same every call, and preparing them (``DB_PREPARED_STATEMENTS``) halves
     what they cost PostgreSQL. Same checks and wrapping as ``connection.cursor()``.
     """
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        cursor = psycopg.Cursor(connection.connection)
-    if connection.queries_logged:
-        return _DebugCursor(cursor, connection)
-    return CursorWrapper(cursor, connection)
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        cursor = psycopg.Cursor(db.connection)
+    return _DebugCursor(cursor, db) if db.queries_logged else CursorWrapper(cursor, db)
 
 
 def _write(statement: str, params: dict[str, Any]) -> Any:
@@ -100,8 +99,9 @@ def _write(statement: str, params: dict[str, Any]) -> Any:
     Inside a caller's transaction the statement joins it, and that transaction keeps its
     durability: lowering it there would also cover the caller's other writes.
     """
-    with _server_bound_cursor() as cursor:
-        cursor.execute(_SQL[statement, not connection.in_atomic_block], params)
+    db = connections[DEFAULT_DB_ALIAS]
+    with _server_bound_cursor(db) as cursor:
+        cursor.execute(_SQL[statement, not db.in_atomic_block], params)
         return cursor.fetchone() if statement is _OPEN else None
 
 
@@ -128,7 +128,7 @@ def es2call_open(
     call = Es2Call(pk=call_pk, **fields)
     call.server = server
     call._state.adding = False
-    call._state.db = connection.alias
+    call._state.db = DEFAULT_DB_ALIAS
     return call
 
 
