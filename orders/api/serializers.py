@@ -31,21 +31,18 @@ class EsimOut(serializers.Serializer):
 
     iccid = serializers.CharField()
     status = serializers.CharField(help_text="provisioning, released, failed, cancelled, …")
-    profile_state = serializers.SerializerMethodField(
-        help_text="Where the profile is on the device: released, downloaded, installed, …"
+    profile_state = serializers.CharField(
+        allow_null=True,
+        help_text="Where the profile is on the device: released, downloaded, installed, …",
     )
     order_id = serializers.IntegerField()
-    plan = serializers.CharField(source="order.plan.code")
+    plan = serializers.CharField(source="plan_code")
     data_mb = serializers.IntegerField(allow_null=True, help_text="Allowance; null = unlimited")
     data_used_mb = serializers.DecimalField(max_digits=14, decimal_places=3)
     validity_days = serializers.IntegerField()
     activated_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_profile_state(self, esim: Esim) -> str | None:
-        return esim.profile.state if esim.profile is not None else None
 
 
 class EsimDetailOut(EsimOut):
