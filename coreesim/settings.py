@@ -302,6 +302,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {"task": "partners.webhook_deliveries_sweep", "schedule": 10.0},
     "idempotency-purge": {"task": "coreesim.idempotency_purge", "schedule": 3600.0},
     # profiles: fold the stock counters' delta rows (exact without it, just more rows to sum).
+    # profiles: staff uploads whose task was lost or whose worker died go to a worker again.
+    "profiles-imports-resume": {"task": "staff.pool_imports_resume", "schedule": 300.0},
     "profiles-fold-state-counts": {
         "task": "profiles.fold_state_counts",
         "schedule": 60.0,

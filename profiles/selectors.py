@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from profiles.choices import ProfileState
-from profiles.models import Plan, PoolStateCount, Profile, ProfilePool
+from profiles.choices import ImportStatus, ProfileState
+from profiles.models import Plan, PoolStateCount, Profile, ProfileImport, ProfilePool
 
 COVER_WINDOW_DAYS = 7
 NOT_SOLD = (ProfileState.AVAILABLE, ProfileState.CANCELLED)
@@ -165,3 +165,18 @@ def pool_state_counts(*, pool: ProfilePool) -> dict[str, int]:
         .values_list("state", "n")
     )
     return {state.value: int(counts.get(state.value, 0)) for state in ProfileState}
+
+
+def imports_unattended(*, files_under: str, idle_since: datetime) -> list[int]:
+    """Imports of files under ``files_under`` that no worker may be running: queued before
+    ``idle_since`` (their task was lost) or running since before it (their worker may have
+    died; a live run refuses a second task, so asking one too many is harmless)."""
+    return list(
+        ProfileImport.objects.filter(
+            Q(status=ImportStatus.PENDING, created_at__lt=idle_since)
+            | Q(status=ImportStatus.RUNNING, started_at__lt=idle_since),
+            filename__startswith=files_under,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

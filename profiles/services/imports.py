@@ -88,6 +88,10 @@ class ImportRefused(Exception):
         super().__init__(f"{first}{more}")
 
 
+# First key of the two-key advisory locks that running imports hold (the second is the id).
+IMPORT_LOCK_SPACE = 4_046_101
+
+
 class ImportStarted(Exception):
     """``import_run`` was given an import that is running or has run already."""
 
@@ -190,16 +194,50 @@ def import_run(
     report_path: str | Path | None = None,
     progress: Progress | None = None,
 ) -> ProfileImport:
-    """Run a queued import (see ``pool_import``); ``ImportStarted`` if it ran already.
+    """Run a queued import (see ``pool_import``); ``ImportStarted`` if it is running or ran.
 
-    The record moves from pending to running in one conditional update, so a task the
-    broker delivers twice runs the import once.
+    The run holds the import's advisory lock for as long as it lasts, so a task the broker
+    delivers twice runs the import once, and a run whose process died (its transaction rolled
+    back, its lock gone with its connection) is taken over from the start by the next one.
     """
-    started = ProfileImport.objects.filter(pk=record.pk, status=ImportStatus.PENDING).update(
-        status=ImportStatus.RUNNING, phase=ImportPhase.READING, started_at=timezone.now()
+    if not _claim(record.pk):
+        raise ImportStarted(f"import {record.pk} is running or has run")
+    try:
+        return _run(record=record, report_path=report_path, progress=progress)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_SPACE, record.pk])
+
+
+def _claim(import_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK_SPACE, import_id])
+        if not cursor.fetchone()[0]:
+            return False
+    orphaned = ProfileImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).exists()
+    claimed = ProfileImport.objects.filter(
+        pk=import_id, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
+    ).update(
+        status=ImportStatus.RUNNING,
+        phase=ImportPhase.READING,
+        processed=0,
+        started_at=timezone.now(),
     )
-    if not started:
-        raise ImportStarted(f"import {record.pk} was already started")
+    if not claimed:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_SPACE, import_id])
+        return False
+    if orphaned:
+        logger.warning("pool_import_taken_over", extra={"import_id": import_id})
+    return True
+
+
+def _run(
+    *,
+    record: ProfileImport,
+    report_path: str | Path | None,
+    progress: Progress | None,
+) -> ProfileImport:
     record.refresh_from_db()
     path = Path(record.filename)
     writer = _ProgressWriter(record.pk, threaded=not connection.in_atomic_block)

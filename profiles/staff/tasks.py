@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from coreesim.staff.dashboard import forget
 from profiles.models import ProfileImport
+from profiles.selectors import imports_unattended
 from profiles.services.imports import ImportRefused, ImportStarted, import_run
 from profiles.staff.dashboard import STOCK_CACHE
+from profiles.staff.progress import upload_dir
 
 logger = logging.getLogger(__name__)
+
+# How long an upload may wait for a worker, or run, before it is handed to a worker again.
+RESUME_AFTER = timedelta(minutes=5)
 
 
 # A million-line file takes far longer than the default task time limit.
@@ -37,3 +44,17 @@ def staff_pool_import(*, import_id: int) -> None:
         logger.warning("staff_import_already_started", extra={"import_id": import_id})
     finally:
         forget(STOCK_CACHE)
+
+
+@shared_task(name="staff.pool_imports_resume", ignore_result=True)
+def staff_pool_imports_resume() -> int:
+    """Nothing uploaded is lost: an upload whose task the broker lost, or whose worker died
+    mid-import (the import rolled back), is handed to a worker again."""
+    ids = imports_unattended(
+        files_under=str(upload_dir()), idle_since=timezone.now() - RESUME_AFTER
+    )
+    for import_id in ids:
+        staff_pool_import.apply_async(kwargs={"import_id": import_id})
+    if ids:
+        logger.info("staff_imports_resumed", extra={"import_ids": ids})
+    return len(ids)

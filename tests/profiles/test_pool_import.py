@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -15,6 +16,7 @@ from profiles.choices import ImportErrorCode, ImportPhase, ImportStatus, Profile
 from profiles.models import Profile, ProfileImport, ProfilePool
 from profiles.selectors import pool_state_counts
 from profiles.services.imports import (
+    IMPORT_LOCK_SPACE,
     ImportRefused,
     ImportStarted,
     import_queue,
@@ -445,3 +447,50 @@ def test_a_queued_import_runs_once(pool: ProfilePool, tmp_path: Path) -> None:
     with pytest.raises(ImportStarted):
         import_run(record=record)
     assert Profile.objects.count() == 1
+
+
+def _other_session() -> Any:
+    """A second database session, as another worker process would hold."""
+    return connections.create_connection("default")
+
+
+def test_an_import_left_running_by_a_dead_worker_is_taken_over_from_the_start(
+    pool: ProfilePool, tmp_path: Path
+) -> None:
+    record = import_queue(pool=pool, path=write(tmp_path, f"ICCID\n{A}\n{B}\n"))
+    ProfileImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.RUNNING, phase=ImportPhase.CHECKING, processed=1
+    )
+
+    finished = import_run(record=record)
+
+    assert (finished.status, finished.imported) == (ImportStatus.SUCCEEDED, 2)
+    assert Profile.objects.count() == 2
+
+
+def test_an_import_a_live_worker_is_running_is_not_started_twice(
+    pool: ProfilePool, tmp_path: Path
+) -> None:
+    record = import_queue(pool=pool, path=write(tmp_path, f"ICCID\n{A}\n"))
+    ProfileImport.objects.filter(pk=record.pk).update(status=ImportStatus.RUNNING)
+    runner = _other_session()
+    try:
+        with runner.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_LOCK_SPACE, record.pk])
+        with pytest.raises(ImportStarted):
+            import_run(record=record)
+    finally:
+        runner.close()
+
+    assert not Profile.objects.exists()
+
+
+def test_a_finished_run_lets_go_of_its_lock(pool: ProfilePool, tmp_path: Path) -> None:
+    record = pool_import(pool=pool, path=write(tmp_path, f"ICCID\n{A}\n"))
+    other = _other_session()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK_SPACE, record.pk])
+            assert cursor.fetchone()[0] is True
+    finally:
+        other.close()
