@@ -122,12 +122,16 @@ def pools_below_low_water(*, now: datetime | None = None) -> list[tuple[ProfileP
     return [(pool, stock) for pool, stock in pool_stock_list(now=now) if stock.is_low]
 
 
-def plan_stock(*, plan: Plan, now: datetime | None = None) -> Stock:
-    """Stock for a plan: the active pools that serve it (a pool may serve several plans)."""
-    pool_ids = list(
-        ProfilePool.objects.filter(plans=plan, is_active=True).values_list("pk", flat=True)
+def plan_pool_ids(*, plan_id: int) -> list[int]:
+    """The active pools that serve a plan (a pool may serve several plans): where its stock is."""
+    return list(
+        ProfilePool.objects.filter(plans=plan_id, is_active=True).values_list("pk", flat=True)
     )
-    return Stock(*_stock_of(pool_ids, now))
+
+
+def plan_stock(*, plan: Plan, now: datetime | None = None) -> Stock:
+    """Stock for a plan: the active pools that serve it."""
+    return Stock(*_stock_of(plan_pool_ids(plan_id=plan.pk), now))
 
 
 def sales_per_day(

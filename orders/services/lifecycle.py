@@ -24,7 +24,8 @@ from orders.signals import announce, esim_changed
 from partners.services import ledger_credit
 from profiles.choices import EventSource, ProfileState
 from profiles.lifecycle import can_transition
-from profiles.models import Profile, ProfilePool
+from profiles.models import Profile
+from profiles.selectors import plan_pool_ids
 from profiles.services import profile_reserve_available, profile_transition
 from smdp_client.choices import FinalProfileStatus
 from smdp_client.errors import Es2Error
@@ -227,11 +228,7 @@ def _esim_reissue_record(*, esim: Esim, actor: str, reason: str, restock: bool) 
     else:
         _move(esim, ProfileState.RETIRED, actor=actor, reason=reason, source=EventSource.STAFF)
     Esim.objects.filter(pk=esim.pk).update(profile=None)
-    pool_ids = list(
-        ProfilePool.objects.filter(plans=esim.order.plan_id, is_active=True).values_list(
-            "pk", flat=True
-        )
-    )
+    pool_ids = plan_pool_ids(plan_id=esim.order.plan_id)
     fresh = profile_reserve_available(pool_ids=pool_ids, quantity=1) if pool_ids else []
     if not fresh:
         raise OutOfStock("no profile in stock to reissue this eSIM")

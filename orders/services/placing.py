@@ -26,7 +26,8 @@ from orders.models import Esim, Order
 from orders.services.outbox import provisioning_job_create
 from partners.models import Partner
 from partners.services import PriceUnavailable, ledger_debit, partner_can_sell, plan_price_for
-from profiles.models import Plan, ProfilePool
+from profiles.models import Plan
+from profiles.selectors import plan_pool_ids
 from profiles.services import profile_reserve_available
 
 logger = logging.getLogger(__name__)
@@ -112,9 +113,7 @@ def order_place(
         unit_price: Decimal = plan_price_for(partner=partner, plan=plan)
     except PriceUnavailable as exc:
         raise PlanNotAllowed(str(exc)) from exc
-    pool_ids = list(
-        ProfilePool.objects.filter(plans=plan, is_active=True).values_list("pk", flat=True)
-    )
+    pool_ids = plan_pool_ids(plan_id=plan.pk)
     profiles = profile_reserve_available(pool_ids=pool_ids, quantity=quantity) if pool_ids else []
     if len(profiles) < quantity:
         raise OutOfStock(f"only {len(profiles)} eSIM(s) of plan '{plan_code}' are in stock")

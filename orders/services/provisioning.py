@@ -48,7 +48,8 @@ from orders.services.outbox import (
 from orders.signals import announce, esim_failed, esim_released, order_settled
 from partners.services import ledger_credit, ledger_debit
 from profiles.choices import EventSource, ProfileState
-from profiles.models import Profile, ProfilePool
+from profiles.models import Profile
+from profiles.selectors import plan_pool_ids
 from profiles.services import profile_reserve_available, profile_transition
 from smdp_client.choices import FailureAction, FinalProfileStatus
 from smdp_client.errors import Es2Error, Es2FunctionError, Es2ProtocolError, Es2TransportError
@@ -463,11 +464,7 @@ def _esim_retake(*, esim: Esim, order: Order, actor: str, reason: str) -> tuple[
             )
         profile = own
     else:
-        pool_ids = list(
-            ProfilePool.objects.filter(plans=order.plan_id, is_active=True).values_list(
-                "pk", flat=True
-            )
-        )
+        pool_ids = plan_pool_ids(plan_id=order.plan_id)
         taken = profile_reserve_available(
             pool_ids=pool_ids, quantity=1, source=EventSource.STAFF, actor=actor, reason=why
         )
