@@ -205,8 +205,7 @@ def import_run(
     try:
         return _run(record=record, report_path=report_path, progress=progress)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_SPACE, record.pk])
+        _unlock(record.pk)
 
 
 def _claim(import_id: int) -> bool:
@@ -224,12 +223,16 @@ def _claim(import_id: int) -> bool:
         started_at=timezone.now(),
     )
     if not claimed:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_SPACE, import_id])
+        _unlock(import_id)
         return False
     if orphaned:
         logger.warning("pool_import_taken_over", extra={"import_id": import_id})
     return True
+
+
+def _unlock(import_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_SPACE, import_id])
 
 
 def _run(
