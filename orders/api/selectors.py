@@ -33,10 +33,13 @@ ESIM_LIST_FIELDS = (
 )
 
 
+def _with_facts(esims: QuerySet[Esim]) -> QuerySet[Esim]:
+    """The plan code and profile state every eSIM serializer shows, as annotations."""
+    return esims.annotate(plan_code=F("order__plan__code"), profile_state=F("profile__state"))
+
+
 def _listed(esims: QuerySet[Esim]) -> QuerySet[Esim]:
-    return esims.annotate(plan_code=F("order__plan__code"), profile_state=F("profile__state")).only(
-        *ESIM_LIST_FIELDS
-    )
+    return _with_facts(esims).only(*ESIM_LIST_FIELDS)
 
 
 def order_list(
@@ -90,9 +93,8 @@ def esim_list(
 def esim_get(*, partner_id: int, iccid: str) -> Esim:
     """The partner's newest eSIM with this ICCID (a restocked profile may be sold again)."""
     esim = (
-        Esim.objects.filter(partner_id=partner_id, iccid=iccid)
+        _with_facts(Esim.objects.filter(partner_id=partner_id, iccid=iccid))
         .select_related(*ESIM_RELATED)
-        .annotate(plan_code=F("order__plan__code"), profile_state=F("profile__state"))
         .order_by("-id")
         .first()
     )
