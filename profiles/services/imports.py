@@ -410,7 +410,9 @@ def _load_checked(job: _Job, handle: IO[bytes], report_path: Path) -> dict[str, 
         # ON COMMIT DROP does not fire when the caller holds an outer transaction.
         cursor.execute(DROP_WORK_TABLES)
         cursor.execute(
-            "CREATE TEMP TABLE import_rows (line bigint, iccid text, imsi text"
+            # Collated as profiles_profile's columns, so joins against them can use its indexes.
+            "CREATE TEMP TABLE import_rows "
+            '(line bigint, iccid text COLLATE "C", imsi text COLLATE "C"'
             + "".join(f", {c} text" for c in job.secrets)
             + ") ON COMMIT DROP"
         )
