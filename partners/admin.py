@@ -1,4 +1,4 @@
-"""Admin for partners, their keys, prices and ledger.
+"""Admin for partners, their keys, prices and ledger (webhooks: ``partners.webhooks.admin``).
 
 API keys show only their prefix (the hash is never displayed); the ledger is read-only (a
 correction is a new adjustment, posted through ``partners.services``).
@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
 from partners.services import api_key_revoke
+from partners.webhooks import admin as webhooks_admin  # noqa: F401  (registers its models)
 
 
 class PriceOverrideInline(admin.TabularInline):
@@ -51,16 +52,13 @@ class PartnerAdmin(admin.ModelAdmin):
     inlines = [PriceOverrideInline, ApiKeyInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partner]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("parent")
-            .annotate(ledger_total=Sum("ledger_entries__amount"))
-        )
+        # The running balance the ledger trigger keeps: one joined row, not a sum per partner.
+        return super().get_queryset(request).select_related("parent", "running_balance")
 
-    @admin.display(description="balance", ordering="ledger_total")
-    def balance(self, obj: Any) -> str:
-        return f"{obj.ledger_total or 0:.2f}"
+    @admin.display(description="balance", ordering="running_balance__amount")
+    def balance(self, obj: Partner) -> str:
+        running = getattr(obj, "running_balance", None)
+        return f"{running.amount if running is not None else 0:.2f}"
 
 
 @admin.register(ApiKey)

@@ -1,4 +1,5 @@
-"""Fixtures shared by every suite: a real Celery worker on the real broker."""
+"""Fixtures shared by every suite: a real Celery worker on the real broker, a superuser's
+verified session."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coreesim.celery import app as celery_app
+from tests.factories.staff import verified_client
 
 
 @pytest.fixture
@@ -20,3 +25,11 @@ def celery_worker(transactional_db: None) -> Iterator[object]:
     celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as w:
         yield w
+
+
+@pytest.fixture
+def superuser_client(db: None) -> Client:
+    """A superuser whose session passed the second factor the staff site and admin require."""
+    user = get_user_model().objects.create_superuser("root-admin", "root@example.test", "pw")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return verified_client(user)

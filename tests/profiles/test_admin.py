@@ -5,13 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partners.services import api_key_create, price_override_set
+from partners.webhooks.services import webhook_endpoint_create, webhook_endpoint_test
 from profiles.choices import ProfileState
 from profiles.services import profile_transition
 from tests.factories.partners import PartnerFactory
@@ -38,20 +36,9 @@ MODELS = [
     "partners_apikey",
     "partners_ledgerentry",
     "partners_priceoverride",
+    "partners_webhookendpoint",
+    "partners_webhookdelivery",
 ]
-
-
-@pytest.fixture
-def staff() -> Client:
-    """A superuser whose session passed the second factor the staff site requires."""
-    user = get_user_model().objects.create_superuser("root-admin", "r@example.test", "pw")
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -66,26 +53,45 @@ def data() -> dict[str, object]:
     partner = PartnerFactory(balance=Decimal("10"), plans=[plan])
     price_override_set(partner=partner, plan=plan, price=Decimal("3"))
     key, plaintext = api_key_create(partner=partner)
-    return {"profile": profile, "partner": partner, "key": key, "plaintext": plaintext}
+    endpoint, webhook_secret = webhook_endpoint_create(
+        partner=partner, url="https://h.example.com/"
+    )
+    webhook_endpoint_test(endpoint=endpoint)
+    return {
+        "profile": profile,
+        "partner": partner,
+        "key": key,
+        "plaintext": plaintext,
+        "webhook_secret": webhook_secret,
+    }
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_every_list_opens_and_shows_no_secret(
-    staff: Client, data: dict[str, object], model: str
+    superuser_client: Client, data: dict[str, object], model: str
 ) -> None:
-    response = staff.get(reverse(f"admin:{model}_changelist"))
+    response = superuser_client.get(reverse(f"admin:{model}_changelist"))
 
     assert response.status_code == 200
     body = response.content.decode()
-    for secret in ("9876", "MATCH-SECRET-1", str(data["plaintext"]).split(".")[1]):
+    api_secret = str(data["plaintext"]).split(".")[1]
+    for secret in ("9876", "MATCH-SECRET-1", api_secret, str(data["webhook_secret"])):
         assert secret not in body
 
 
+def test_the_partner_list_shows_the_running_balance(
+    superuser_client: Client, data: dict[str, object]
+) -> None:
+    response = superuser_client.get(reverse("admin:partners_partner_changelist"))
+
+    assert '<td class="field-balance">10.00</td>' in response.content.decode()
+
+
 def test_a_profile_page_shows_its_history_and_no_secret(
-    staff: Client, data: dict[str, object]
+    superuser_client: Client, data: dict[str, object]
 ) -> None:
     profile = data["profile"]
-    response = staff.get(reverse("admin:profiles_profile_change", args=[profile.pk]))
+    response = superuser_client.get(reverse("admin:profiles_profile_change", args=[profile.pk]))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -94,9 +100,15 @@ def test_a_profile_page_shows_its_history_and_no_secret(
     assert "9876" not in body
 
 
-def test_history_cannot_be_edited_or_deleted(staff: Client, data: dict[str, object]) -> None:
+def test_history_cannot_be_edited_or_deleted(
+    superuser_client: Client, data: dict[str, object]
+) -> None:
     event = data["profile"].events.get()
-    change = staff.post(reverse("admin:profiles_profileevent_change", args=[event.pk]), {})
-    delete = staff.post(reverse("admin:profiles_profileevent_delete", args=[event.pk]), {})
+    change_url = reverse("admin:profiles_profileevent_change", args=[event.pk])
+    delete_url = reverse("admin:profiles_profileevent_delete", args=[event.pk])
+
+    change = superuser_client.post(change_url, {})
+    delete = superuser_client.post(delete_url, {})
+
     assert change.status_code == 403
     assert delete.status_code == 403

@@ -9,11 +9,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.cache import cache
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coreesim.staff.choices import Role
+from tests.factories.staff import verified_client
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -45,18 +45,6 @@ def make_staff(db: None) -> Callable[..., AbstractUser]:
         return user
 
     return make
-
-
-def verified_client(user: AbstractUser) -> Client:
-    """A client whose session passed the password and the second factor."""
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    assert device is not None, "the user needs a confirmed device"
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @pytest.fixture
