@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from coreesim.read_only_admin import ReadOnlyAdmin
 from orders.models import (
     Esim,
     EsimReissue,
@@ -20,17 +21,6 @@ from orders.models import (
     UsageEvent,
     UsageRecord,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class EsimInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from coreesim.read_only_admin import ReadOnlyAdmin
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
 from partners.services import api_key_revoke
 from partners.webhooks import admin as webhooks_admin  # noqa: F401  (registers its models)
@@ -102,20 +103,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "partner", "kind", "amount", "currency", "reference", "actor"]
     list_filter = ["kind", "currency"]
     search_fields = ["partner__name", "partner__slug", "reference"]
     list_select_related = ["partner"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PriceOverride)

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from coreesim.read_only_admin import ReadOnlyAdmin
 from profiles.models import (
     Country,
     Network,
@@ -23,19 +24,6 @@ from profiles.models import (
     ProfilePool,
     Region,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History and records that nobody edits by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Country)

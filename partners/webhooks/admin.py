@@ -15,30 +15,21 @@ from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from coreesim.read_only_admin import ReadOnlyAdmin
 from partners.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.webhooks.services import webhook_delivery_redeliver, webhook_endpoint_test
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with the view permission; nothing is added, changed or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class SendingAdmin(ReadOnlyAdmin):
+    """Read-only, but with actions that queue a message: those need the change permission."""
 
     def has_send_permission(self, request: HttpRequest) -> bool:
-        """Sending writes a delivery: it takes the model's change permission, not just view."""
         codename = get_permission_codename("change", self.opts)
         return request.user.has_perm(f"{self.opts.app_label}.{codename}")
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ReadOnlyAdmin):
+class WebhookEndpointAdmin(SendingAdmin):
     list_display = ["url", "partner", "status", "event_types", "failing_since", "created_at"]
     list_filter = ["status"]
     search_fields = ["url", "partner__name", "partner__slug"]
@@ -55,7 +46,7 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
-    fields = [
+    fields = readonly_fields = (
         "number",
         "manual",
         "started_at",
@@ -64,8 +55,7 @@ class WebhookAttemptInline(admin.TabularInline):
         "latency_ms",
         "error",
         "response_excerpt",
-    ]
-    readonly_fields = fields
+    )
     extra = 0
     can_delete = False
 
@@ -74,7 +64,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(SendingAdmin):
     list_display = [
         "message_id",
         "partner",
