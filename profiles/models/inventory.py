@@ -12,7 +12,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from coreesim.fields import EncryptedTextField
 from profiles.choices import EventSource, ProfileState
-from profiles.iccid import MIN_DIGITS
+from profiles.iccid import MAX_DIGITS, MIN_DIGITS
 
 
 class AppendOnlyError(RuntimeError):
@@ -65,7 +65,7 @@ class Profile(models.Model):
 
     iccid = models.CharField(
         "ICCID",
-        max_length=20,
+        max_length=MAX_DIGITS,
         db_collation="C",
         validators=[RegexValidator(r"^\d{19,20}$")],
         help_text="Unique through profile_unique_iccid. Collated bytewise: digits sort the same, "
