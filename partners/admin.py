@@ -1,20 +1,20 @@
 """Admin for partners, their keys, prices and ledger (webhooks: ``partners.webhooks.admin``).
 
-API keys show only their prefix (the hash is never displayed); the ledger is read-only (a
-correction is a new adjustment, posted through ``partners.services``).
+API keys show only their prefix (the hash is never displayed) and are created and revoked on
+the partner's staff page, which asks for a reason and writes the audit log; the ledger is
+read-only (a correction is a new adjustment, posted through ``partners.services``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from coreesim.read_only_admin import ReadOnlyAdmin
 from partners.models import ApiKey, LedgerEntry, Partner, PriceOverride
-from partners.services import api_key_revoke
 from partners.webhooks import admin as webhooks_admin  # noqa: F401  (registers its models)
 
 
@@ -89,17 +89,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "last_used_at",
         "last_used_ip",
     ]
-    actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A key is shown once at creation: create it with create_api_key or the staff page.
         return False
-
-    @admin.action(description="Revoke the selected keys")
-    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        for key in queryset:
-            api_key_revoke(key=key)
-        self.message_user(request, f"{queryset.count()} key(s) revoked", messages.SUCCESS)
 
 
 @admin.register(LedgerEntry)

@@ -1,47 +1,28 @@
 """Admin for webhook endpoints and their deliveries: read-only, for following a partner's case.
 
-Endpoints are created and changed through the API or the staff pages only, because those run
-the SSRF guard on the URL and show a new signing secret once; here the secrets are never shown.
-Deliveries are a log: the admin can send a test message or deliver a message again (same
-``webhook-id``), both through ``partners.webhooks.services``.
+Everything that changes or sends (new endpoint, URL, enable/disable, secret rotation, test
+message, redelivery) happens on the partner's staff page or through the API: those run the
+SSRF guard, ask for a reason where one is due and write the audit log. Secrets never show here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 
 from coreesim.read_only_admin import ReadOnlyAdmin
 from partners.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from partners.webhooks.services import webhook_delivery_redeliver, webhook_endpoint_test
-
-
-class SendingAdmin(ReadOnlyAdmin):
-    """Read-only, but with actions that queue a message: those need the change permission."""
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        codename = get_permission_codename("change", self.opts)
-        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(SendingAdmin):
+class WebhookEndpointAdmin(ReadOnlyAdmin):
     list_display = ["url", "partner", "status", "event_types", "failing_since", "created_at"]
     list_filter = ["status"]
     search_fields = ["url", "partner__name", "partner__slug"]
     list_select_related = ["partner"]
     exclude = ["secret", "previous_secret"]
-    actions = ["send_test"]
-
-    @admin.action(description="Send a webhook.test message", permissions=["send"])
-    def send_test(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        for endpoint in queryset:
-            webhook_endpoint_test(endpoint=endpoint)
-        self.message_user(request, f"{len(queryset)} test message(s) queued", messages.SUCCESS)
 
 
 class WebhookAttemptInline(admin.TabularInline):
@@ -64,7 +45,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(SendingAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = [
         "message_id",
         "partner",
@@ -80,10 +61,3 @@ class WebhookDeliveryAdmin(SendingAdmin):
     list_select_related = ["partner"]
     inlines = [WebhookAttemptInline]
     show_full_result_count = False
-    actions = ["redeliver"]
-
-    @admin.action(description="Deliver again now (same webhook-id)", permissions=["send"])
-    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        for delivery in queryset:
-            webhook_delivery_redeliver(delivery=delivery)
-        self.message_user(request, f"{len(queryset)} message(s) queued again", messages.SUCCESS)
