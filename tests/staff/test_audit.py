@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
 from coreesim.staff.services import ReasonRequired, audit_record
+from tests.factories.partners import PriceOverrideFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +113,34 @@ def test_the_audit_log_is_read_only_in_the_admin(make_staff, client_for):
     client = client_for(superuser)
     assert client.get(f"/admin/staff/auditlog/{entry.pk}/change/").status_code == 200
     assert client.post(f"/admin/staff/auditlog/{entry.pk}/delete/").status_code == 403
+
+
+def test_a_change_made_in_the_admin_is_in_the_audit_log(make_staff, client_for):
+    superuser = make_staff(superuser=True)
+    override = PriceOverrideFactory(price=Decimal("3.00"))
+
+    response = client_for(superuser).post(
+        f"/admin/partners/priceoverride/{override.pk}/change/",
+        {"partner": override.partner_id, "plan": override.plan_id, "price": "2.50"},
+    )
+
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="admin.change")
+    assert (entry.actor, entry.actor_username) == (superuser, superuser.username)
+    assert (entry.object_type, entry.object_id) == ("partners.priceoverride", str(override.pk))
+    assert "Price" in entry.after["change"]
+
+
+def test_a_deletion_of_several_objects_in_the_admin_audits_each(make_staff, client_for):
+    """Django logs a multiple deletion with one bulk insert, which sends no signal."""
+    superuser = make_staff(superuser=True)
+    overrides = PriceOverrideFactory.create_batch(2)
+
+    response = client_for(superuser).post(
+        "/admin/partners/priceoverride/",
+        {"action": "delete_selected", "_selected_action": [o.pk for o in overrides], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    audited = AuditLog.objects.filter(action="admin.delete").values_list("object_id", flat=True)
+    assert sorted(audited) == sorted(str(o.pk) for o in overrides)
