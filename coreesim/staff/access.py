@@ -1,7 +1,8 @@
 """Permission checks for staff pages: one decorator, one capability per view.
 
 The middleware already guarantees that a request reaching a /staff/ view comes from an active
-staff user who passed the second factor; these checks decide what that user may do.
+staff user who passed the second factor; these checks decide what that user may do, and
+check the second factor once more, so a routing mistake in front of a view cannot open it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
 from coreesim.staff.choices import Capability
+from coreesim.staff.second_factor import second_factor_passed
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -40,6 +42,8 @@ def require(*capabilities: Capability) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not second_factor_passed(request.user):
+                raise PermissionDenied("the second factor was not passed")
             if not all(can(request.user, c) for c in (Capability.USE_BACKOFFICE, *capabilities)):
                 raise PermissionDenied("your role does not allow this page")
             return view(request, *args, **kwargs)

@@ -42,7 +42,9 @@ class StaffAccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(GUARDED_PREFIXES):
+        # path_info is what URL routing sees; path also carries SCRIPT_NAME, which a client
+        # could set to move a staff URL out from under these prefixes while it still routes.
+        if request.path_info.startswith(GUARDED_PREFIXES):
             refused = self._gate(request)
             if refused is not None:
                 return refused

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coreesim.staff.choices import AuthAction, Role
 from coreesim.staff.models import AuditLog
+from coreesim.staff.views.audit import audit_list_view
 from tests.staff.conftest import PASSWORD, current_code
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +123,34 @@ def test_new_recovery_codes_replace_the_old_ones(make_staff, client_for):
     )
     client.post("/staff/account/recovery-codes/")
     assert not StaticToken.objects.filter(device__user=user, token__in=old).exists()
+
+
+@pytest.mark.parametrize("url", ["/staff/audit/", "/admin/"])
+def test_a_script_name_prefix_does_not_move_a_page_out_from_under_the_gate(make_staff, url):
+    """Routing reads PATH_INFO; a SCRIPT_NAME sent by a client must not hide the /staff/ or
+    /admin/ prefix from the second-factor gate while the page still routes."""
+    superuser = make_staff(Role.ADMINISTRATOR, superuser=True)
+    client = Client()
+    _password(client, superuser)
+
+    response = client.get(url, SCRIPT_NAME="/x")
+
+    assert response.status_code == 302
+    assert "/staff/verify/" in response["Location"]
+
+
+def test_a_staff_page_and_the_admin_refuse_a_session_without_the_second_factor_by_themselves(
+    make_staff, rf
+):
+    """The second check behind the gate: reached without the middleware, they still refuse."""
+    superuser = make_staff(Role.ADMINISTRATOR, superuser=True)
+    request = rf.get("/staff/audit/")
+    request.user = superuser
+    request.user.otp_device = None
+
+    with pytest.raises(PermissionDenied, match="second factor"):
+        audit_list_view(request)
+    assert not admin.site.has_permission(request)
 
 
 def test_anonymous_admin_goes_to_the_staff_login(db):
