@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django_otp import user_has_device
 from django_otp.middleware import is_verified
 
@@ -28,6 +28,11 @@ GUARDED_PREFIXES = ("/staff/", "/admin/")
 LAST_SEEN_KEY = "staff_last_seen"
 # Write the last-seen time at most this often: one session save a minute, not one a request.
 LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+def _routed(name: str) -> str:
+    """The URL of ``name`` as routing sees it (``path_info``: without the script prefix)."""
+    return "/" + reverse(name)[len(get_script_prefix()) :]
 
 
 def _to(name: str, next_path: str | None = None) -> HttpResponseRedirect:
@@ -51,8 +56,7 @@ class StaffAccessMiddleware:
         return self.get_response(request)
 
     def _gate(self, request: HttpRequest) -> HttpResponse | None:
-        login_path = reverse("staff:login")
-        if request.path == login_path:
+        if request.path_info == _routed("staff:login"):
             return None
         next_path = request.get_full_path() if request.method == "GET" else None
         user = request.user
@@ -73,9 +77,9 @@ class StaffAccessMiddleware:
             request.session[LAST_SEEN_KEY] = now
         if is_verified(user):
             return None
-        if request.path in (reverse("staff:verify"), reverse("staff:enroll")):
+        if request.path_info in (_routed("staff:verify"), _routed("staff:enroll")):
             return None
-        if request.path == reverse("staff:logout"):
+        if request.path_info == _routed("staff:logout"):
             return None
         target = "staff:verify" if user_has_device(user) else "staff:enroll"
         return _to(target, next_path)
