@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from coreesim.fields import EncryptedTextField
+
 
 class IdempotencyStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
@@ -27,7 +29,9 @@ class IdempotencyRecord(models.Model):
         max_length=16, choices=IdempotencyStatus.choices, default=IdempotencyStatus.IN_PROGRESS
     )
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, default="")
+    # Encrypted: answers carry secrets (activation codes, matching IDs, page links, webhook
+    # signing secrets) that are encrypted at rest everywhere else.
+    response_body = EncryptedTextField()
     response_content_type = models.CharField(max_length=100, blank=True, default="")
     response_location = models.CharField(max_length=2048, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

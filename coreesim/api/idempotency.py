@@ -31,6 +31,7 @@ from rest_framework.utils import encoders
 
 from coreesim.models import IdempotencyRecord, IdempotencyStatus
 from coreesim.problems import ErrorCode, ProblemError
+from coreesim.secrets import reveal
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -73,7 +74,7 @@ def validate_key(raw: str | None) -> str:
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(
-        record.response_body,
+        reveal(record.response_body) or "",
         status=record.response_status,
         content_type=record.response_content_type or "application/json",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.response import Response
@@ -66,6 +67,21 @@ def test_same_key_and_body_after_completion_replays_status_and_body() -> None:
     assert replay.status_code == 201
     assert replay.content == b'{"id":7}'
     assert replay["Idempotent-Replayed"] == "true"
+
+
+def test_a_stored_answer_is_encrypted_at_rest_and_replayed_in_clear() -> None:
+    """Answers carry secrets (a webhook signing secret here); the table never holds them."""
+    record = _claim()
+    idempotency_finish(record=record, response=Response({"secret": "whsec_abc123"}, status=201))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT response_body FROM coreesim_idempotencyrecord")
+        (stored,) = cursor.fetchone()
+    with pytest.raises(IdempotentReplay) as caught:
+        _claim()
+
+    assert "whsec_abc123" not in stored
+    assert caught.value.response.content == b'{"secret":"whsec_abc123"}'
 
 
 def test_keys_are_per_partner() -> None:
