@@ -69,7 +69,11 @@ def redact_value(key: str, value: Any) -> Any:
         return {k: redact_value(str(k), v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact_value(key, v) for v in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    # Anything else (Django attaches the request itself to its records) is logged as text,
+    # so it is redacted as text: a request's repr holds its path, e.g. a traveler page link.
+    return redact_text(str(value))
 
 
 def record_fields(record: logging.LogRecord) -> dict[str, Any]:

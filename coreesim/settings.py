@@ -337,6 +337,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (a DEBUG console, mail to ADMINS) would print records without
+        # the redacting filter; its records go to ours instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": "INFO"},
     },

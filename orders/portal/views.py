@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from orders.portal import ratelimit, selectors, services
 from orders.portal.branding import DEFAULT_BRAND
@@ -44,7 +44,7 @@ def _remember_language(response: HttpResponse, code: str | None) -> HttpResponse
     return response
 
 
-@require_GET
+@require_safe  # GET and HEAD: link checkers send HEAD, and a 405 would be logged
 @portal_response()
 def esim_page(request: HttpRequest, token: str) -> HttpResponse:
     chosen = _language_from_query(request)

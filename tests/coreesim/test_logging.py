@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from django.test import RequestFactory
 
 from coreesim.logging import REDACTED, JsonFormatter, KeyValueFormatter, RedactSecretsFilter
 
@@ -159,3 +160,13 @@ def test_mapping_style_arguments_are_redacted_and_still_format(emit):
 
     assert "Task orders.provision got" in out
     assert MATCHING_ID not in out
+
+
+def test_an_object_attached_to_a_record_is_redacted_as_its_text(emit):
+    """Django attaches the request to its records; its repr carries the path."""
+    request = RequestFactory().head("/esim/AY7iQzq1Xk3v9QmB7xYt2LpWfD8ILPZIo2LaLaSwDHY/")
+
+    out = emit("Method Not Allowed (HEAD)", request=request, status_code=405)
+
+    assert "AY7iQzq1Xk3v9QmB7xYt2LpW" not in out
+    assert "405" in out

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 
 import pytest
 from django.urls import reverse
 
+from coreesim.logging import RedactSecretsFilter
 from coreesim.secrets import reveal
 from orders.choices import EsimStatus
 from orders.models import Esim
@@ -175,3 +178,30 @@ def test_countries_of_a_region_are_listed_in_the_page_language(client, ready_esi
     assert "Funktioniert in 3 Ländern" in body
     assert "Deutschland" in body
     assert "Spanien" in body
+
+
+def test_a_link_checker_s_head_request_gets_the_page_headers(client, ready_esim):
+    response = client.head(ready_esim.path, HTTP_USER_AGENT=DESKTOP)
+
+    assert response.status_code == 200
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_refused_request_to_a_page_link_does_not_log_the_link(client, ready_esim):
+    """Django logs a 405 with the request attached; the configured handler redacts it."""
+    token = ready_esim.path.rstrip("/").rsplit("/", 1)[1]
+    (console,) = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RedactSecretsFilter) for f in h.filters)
+    ]
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        response = client.post(ready_esim.path, HTTP_USER_AGENT=DESKTOP)
+    finally:
+        console.setStream(previous)
+
+    assert response.status_code == 405
+    assert "Method Not Allowed" in stream.getvalue()
+    assert token not in stream.getvalue()
