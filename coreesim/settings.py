@@ -153,6 +153,8 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "/staff/"
 OTP_TOTP_ISSUER = "CoreESIM"
+# The admin never shows anyone's authenticator key, QR code or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)

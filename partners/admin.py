@@ -1,8 +1,9 @@
 """Admin for partners, their keys, prices and ledger (webhooks: ``partners.webhooks.admin``).
 
 API keys show only their prefix (the hash is never displayed) and are created and revoked on
-the partner's staff page, which asks for a reason and writes the audit log; the ledger is
-read-only (a correction is a new adjustment, posted through ``partners.services``).
+the partner's staff page, which asks for a reason and writes the audit log; so are a
+partner's status, currency, credit limit and prices. The ledger is read-only (a correction is
+a new adjustment, posted through ``partners.services``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from partners.webhooks import admin as webhooks_admin  # noqa: F401  (registers 
 
 class PriceOverrideInline(admin.TabularInline):
     model = PriceOverride
+    fields = readonly_fields = ("plan", "price", "created_at")
     extra = 0
-    autocomplete_fields = ["plan"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -48,7 +53,9 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "status", "parent", "currency", "credit_limit", "balance"]
     list_filter = ["status", "currency"]
     search_fields = ["name", "slug", "display_name"]
-    readonly_fields = ["group", "created_at", "updated_at"]
+    # Money and standing change on the staff partner page: it keeps the ledger's rules (the
+    # currency is fixed once money was booked) and asks for a reason.
+    readonly_fields = ["status", "currency", "credit_limit", "group", "created_at", "updated_at"]
     autocomplete_fields = ["parent"]
     inlines = [PriceOverrideInline, ApiKeyInline]
 
@@ -104,8 +111,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PriceOverride)
-class PriceOverrideAdmin(admin.ModelAdmin):
+class PriceOverrideAdmin(ReadOnlyAdmin):
     list_display = ["partner", "plan", "price"]
     search_fields = ["partner__name", "plan__code"]
     list_select_related = ["partner", "plan"]
-    autocomplete_fields = ["partner", "plan"]

@@ -30,6 +30,7 @@ from typing import Any
 
 from cryptography import x509
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_redis import get_redis_connection
 from redis.exceptions import LockError, RedisError
@@ -40,7 +41,7 @@ from smdp_client.calllog import es2call_resolve
 from smdp_client.choices import Es2Function, FinalProfileStatus, TransportFailure
 from smdp_client.client import ConfirmOrderResult, DownloadOrderResult, Es2Client
 from smdp_client.errors import Es2FunctionError, Es2ProtocolError, Es2TransportError
-from smdp_client.models import Es2Call, SmdpServer
+from smdp_client.models import Es2Call, Es2Notification, SmdpServer
 from smdp_client.simulator.device import DEV_SIMULATOR_SECRET
 from smdp_client.transport import TransportConfigError, build_ssl_context
 
@@ -379,3 +380,12 @@ def smdp_server_ensure_simulator(*, base_url: str = SIMULATOR_BASE_URL) -> SmdpS
         },
     )
     return server
+
+
+@transaction.atomic
+def notifications_acknowledge(*, notifications: QuerySet[Es2Notification]) -> list[Es2Notification]:
+    """Clear the attention flag of these notifications; the ones that had it are returned,
+    locked until the caller's transaction ends, so the caller can audit each change once."""
+    flagged = list(notifications.filter(needs_attention=True).select_for_update())
+    Es2Notification.objects.filter(pk__in=[n.pk for n in flagged]).update(needs_attention=False)
+    return flagged

@@ -8,7 +8,7 @@ from typing import Any
 import factory
 
 from partners.choices import LedgerKind, PartnerStatus
-from partners.models import Partner, PriceOverride
+from partners.models import Partner
 from partners.services import ledger_credit, partner_group, plan_access_grant
 from profiles.models import Plan
 
@@ -44,12 +44,3 @@ class PartnerFactory(factory.django.DjangoModelFactory):
             ledger_credit(
                 partner=self, amount=extracted, kind=LedgerKind.TOPUP, reference="opening"
             )
-
-
-class PriceOverrideFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PriceOverride
-
-    partner = factory.SubFactory(PartnerFactory)
-    plan = factory.SubFactory("tests.factories.profiles.PlanFactory")
-    price = Decimal("4.00")

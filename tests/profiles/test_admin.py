@@ -112,3 +112,18 @@ def test_history_cannot_be_edited_or_deleted(
 
     assert change.status_code == 403
     assert delete.status_code == 403
+
+
+def test_money_and_standing_of_a_partner_are_not_editable_in_the_admin(
+    superuser_client: Client, data: dict[str, object]
+) -> None:
+    """They change on the staff partner page, which keeps the ledger's rules and asks why."""
+    partner = data["partner"]
+    page = superuser_client.get(reverse("admin:partners_partner_change", args=[partner.pk]))
+    add_price = superuser_client.get(reverse("admin:partners_priceoverride_add"))
+
+    body = page.content.decode()
+    for field in ("status", "currency", "credit_limit"):
+        assert f'name="{field}"' not in body
+    assert 'name="price_overrides-0-price"' not in body
+    assert add_price.status_code == 403

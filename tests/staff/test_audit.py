@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
 from coreesim.staff.services import ReasonRequired, audit_record
-from tests.factories.partners import PriceOverrideFactory
+from tests.factories.profiles import RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,30 +117,29 @@ def test_the_audit_log_is_read_only_in_the_admin(make_staff, client_for):
 
 def test_a_change_made_in_the_admin_is_in_the_audit_log(make_staff, client_for):
     superuser = make_staff(superuser=True)
-    override = PriceOverrideFactory(price=Decimal("3.00"))
+    region = RegionFactory(code="alps", name="Alps")
 
     response = client_for(superuser).post(
-        f"/admin/partners/priceoverride/{override.pk}/change/",
-        {"partner": override.partner_id, "plan": override.plan_id, "price": "2.50"},
+        f"/admin/profiles/region/{region.pk}/change/", {"code": "alps", "name": "The Alps"}
     )
 
     assert response.status_code == 302
     entry = AuditLog.objects.get(action="admin.change")
     assert (entry.actor, entry.actor_username) == (superuser, superuser.username)
-    assert (entry.object_type, entry.object_id) == ("partners.priceoverride", str(override.pk))
-    assert "Price" in entry.after["change"]
+    assert (entry.object_type, entry.object_id) == ("profiles.region", str(region.pk))
+    assert "Name" in entry.after["change"]
 
 
 def test_a_deletion_of_several_objects_in_the_admin_audits_each(make_staff, client_for):
     """Django logs a multiple deletion with one bulk insert, which sends no signal."""
     superuser = make_staff(superuser=True)
-    overrides = PriceOverrideFactory.create_batch(2)
+    regions = RegionFactory.create_batch(2)
 
     response = client_for(superuser).post(
-        "/admin/partners/priceoverride/",
-        {"action": "delete_selected", "_selected_action": [o.pk for o in overrides], "post": "yes"},
+        "/admin/profiles/region/",
+        {"action": "delete_selected", "_selected_action": [r.pk for r in regions], "post": "yes"},
     )
 
     assert response.status_code == 302
     audited = AuditLog.objects.filter(action="admin.delete").values_list("object_id", flat=True)
-    assert sorted(audited) == sorted(str(o.pk) for o in overrides)
+    assert sorted(audited) == sorted(str(r.pk) for r in regions)
