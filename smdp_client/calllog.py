@@ -148,7 +148,12 @@ def es2call_close(
     error: str = "",
     response: Any = None,
 ) -> None:
-    """Record how the call ended (one UPDATE); ``started`` is the perf_counter at send time."""
+    """Record how the call ended (one UPDATE); ``started`` is the perf_counter at send time.
+
+    ``error`` and ``message`` are free text that may quote the SM-DP+'s answer (a body that broke
+    the protocol, a 5xx page), so they are redacted like the bodies: no matching ID or
+    confirmation code reaches the log.
+    """
     fields: dict[str, Any] = {
         "outcome": outcome,
         "completed_at": timezone.now(),
@@ -157,11 +162,11 @@ def es2call_close(
         "subject_code": subject_code,
         "reason_code": reason_code,
         "subject_identifier": subject_identifier,
-        "message": message,
+        "message": redacted(message),
         "retryable": retryable,
         "failure_kind": failure_kind or "",
         "http_status": http_status,
-        "error": error,
+        "error": redacted(error),
         "response_body": None if response is None else redacted(response),
     }
     for name, value in fields.items():

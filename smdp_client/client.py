@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from smdp_client import guard, wire
-from smdp_client.calllog import es2call_close, es2call_open
+from smdp_client.calllog import es2call_close, es2call_open, redacted
 from smdp_client.choices import (
     ES2_PATH_PREFIX,
     CallOutcome,
@@ -182,8 +182,8 @@ class Es2Client:
         return wire.valid_eid(eid) if eid else None
 
     def _protocol_failure(self, call: Es2Call, detail: str) -> Es2ProtocolError:
-        call.outcome, call.error = CallOutcome.PROTOCOL_ERROR, detail
-        Es2Call.objects.filter(pk=call.pk).update(outcome=call.outcome, error=detail)
+        call.outcome, call.error = CallOutcome.PROTOCOL_ERROR, redacted(detail)
+        Es2Call.objects.filter(pk=call.pk).update(outcome=call.outcome, error=call.error)
         error = Es2ProtocolError(detail)
         error.call_id = call.pk
         return error

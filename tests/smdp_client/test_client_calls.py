@@ -6,7 +6,7 @@ import pytest
 
 from smdp_client.choices import CallOutcome, Es2Function
 from smdp_client.client import Es2Client
-from smdp_client.errors import Es2FunctionError
+from smdp_client.errors import Es2FunctionError, Es2ProtocolError
 from smdp_client.models import Es2Call
 from tests.factories.smdp_client import iccid_sequence
 
@@ -117,6 +117,23 @@ def test_every_call_is_logged_with_outcome_latency_and_redacted_secrets(server, 
     assert confirm.request_body["confirmationCode"] == "[redacted]"
     assert confirm.response_body["matchingId"] == "[redacted]"
     assert "SECRET-MID" not in str(confirm.request_body) + str(confirm.response_body)
+
+
+def test_a_broken_answer_is_kept_in_the_error_with_its_matching_id_redacted(server, sim):
+    client = Es2Client(server)
+    client.download_order(iccid=ICCID)
+    sim.fault(
+        function="confirmOrder", action="malformed", kind="no_admin_protocol", after_commit=True
+    )
+
+    with pytest.raises(Es2ProtocolError):
+        client.confirm_order(iccid=ICCID)
+
+    confirm = Es2Call.objects.get(function=Es2Function.CONFIRM_ORDER)
+    assert confirm.outcome == CallOutcome.PROTOCOL_ERROR
+    assert "X-Admin-Protocol" in confirm.error
+    assert '"matchingId": "[redacted]"' in confirm.error
+    assert sim.profile(ICCID)["matching_id"] not in confirm.error
 
 
 def test_a_business_failure_is_logged_verbatim_and_raised_typed(server, sim):
