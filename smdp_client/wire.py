@@ -18,8 +18,10 @@ from smdp_client.choices import (
 )
 from smdp_client.errors import Es2ProtocolError
 
-ICCID_WIRE = re.compile(r"^(?:\d{19}[Ff]?|\d{20})$")
-EID_WIRE = re.compile(r"^\d{32}$")
+# ASCII digits only and matched whole (``fullmatch``): ``\d`` takes any Unicode digit and ``$``
+# matches before a trailing newline, and neither belongs in an identifier we store or send.
+ICCID_WIRE = re.compile(r"[0-9]{19}[Ff]?|[0-9]{20}")
+EID_WIRE = re.compile(r"[0-9]{32}")
 USER_AGENT = "CoreESIM-ES2/1.0"
 
 
@@ -28,13 +30,13 @@ def canonical_iccid(value: str) -> str:
 
     Raises ``ValueError`` for anything else.
     """
-    if not isinstance(value, str) or not ICCID_WIRE.match(value):
+    if not isinstance(value, str) or not ICCID_WIRE.fullmatch(value):
         raise ValueError(f"not an ICCID: {value!r} (19 or 20 digits, optionally F-padded)")
     return value[:19] if value[-1] in "Ff" else value
 
 
 def valid_eid(value: str) -> str:
-    if not isinstance(value, str) or not EID_WIRE.match(value):
+    if not isinstance(value, str) or not EID_WIRE.fullmatch(value):
         raise ValueError(f"not an EID: {value!r} (32 digits)")
     return value
 

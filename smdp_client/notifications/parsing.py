@@ -2,19 +2,29 @@
 
 Mandatory: the header (functionRequesterIdentifier, functionCallIdentifier), ``iccid`` (19 or
 20 digits, a 19-digit one possibly F-padded), ``profileType``, ``timestamp`` (ISO 8601),
-``notificationPointId`` (an integer; any value is accepted and kept) and
-``notificationPointStatus`` with its ``status``. Optional: ``eid`` (32 digits), ``resultData``
-(kept as received). Anything wrong is a ``NotificationInvalid`` whose message says what.
+``notificationPointId`` (an integer; any value that fits the stored integer is accepted and
+kept) and ``notificationPointStatus`` with its ``status``. Optional: ``eid`` (32 digits),
+``resultData`` (kept as received). No key or string anywhere in the body may hold a NUL
+character or an unpaired surrogate, which PostgreSQL cannot store. Anything wrong is a
+``NotificationInvalid`` whose message says what, so the SM-DP+ gets a 400 rather than a 500 it
+would retry for ever.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from smdp_client import wire
+
+# The range of the integer column that stores notificationPointId.
+POINT_MIN, POINT_MAX = -(2**31), 2**31 - 1
+_POINT_DIGITS = re.compile(r"[0-9]{1,10}")
+# NUL and unpaired surrogates (JSON's "\u0000", "\ud800") are valid JSON but not storable text.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class NotificationInvalid(ValueError):
@@ -57,22 +67,46 @@ def _timestamp(value: str) -> datetime:
 
 
 def _point(value: Any) -> int:
-    if isinstance(value, bool):
-        raise NotificationInvalid("notificationPointId must be an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise NotificationInvalid("notificationPointId must be an integer")
+    if isinstance(value, str) and _POINT_DIGITS.fullmatch(value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not POINT_MIN <= value <= POINT_MAX:
+        raise NotificationInvalid(
+            f"notificationPointId must be an integer from {POINT_MIN} to {POINT_MAX}"
+        )
+    return value
+
+
+def _unstorable_at(value: Any, where: str) -> str | None:
+    """The path of the first key or string PostgreSQL cannot store, or None."""
+    if isinstance(value, str):
+        return where if _UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else key
+            found = path if _UNSTORABLE.search(key) else _unstorable_at(item, path)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable_at(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def notification_parse(raw: bytes) -> ParsedNotification:
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too many digits, too deeply nested
         raise NotificationInvalid(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise NotificationInvalid("the body must be a JSON object")
+    unstorable = _unstorable_at(body, "")
+    if unstorable is not None:
+        raise NotificationInvalid(
+            f"{unstorable!r} contains a NUL character or an unpaired surrogate (\\u0000, "
+            "\\ud800-\\udfff), which cannot be stored"
+        )
     header = body.get("header")
     if not isinstance(header, dict):
         raise NotificationInvalid("header is missing or not an object")

@@ -158,6 +158,42 @@ def test_malformed_input_is_400_with_a_clear_message_and_nothing_stored(
     assert Es2Notification.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (body(ICCID, notificationPointId="\u00b2"), "must be an integer"),
+        (body(ICCID, notificationPointId="9" * 5000), "must be an integer"),
+        (body(ICCID, notificationPointId=2**40), "from -2147483648 to 2147483647"),
+        (body(ICCID, notificationPointId=-(2**31) - 1), "from -2147483648 to 2147483647"),
+        (body(ICCID[:19] + "\n"), "not an ICCID"),
+        (body(ICCID[:19] + "0\n"), "not an ICCID"),
+        (body("\u0668" * 20), "not an ICCID"),
+        (body(ICCID, eid="8" * 32 + "\n"), "not an EID"),
+        (body(ICCID, eid="\u0660" * 32), "not an EID"),
+        (body(ICCID, profileType="SIM\u0000DATA"), "'profileType' contains a NUL character"),
+        (
+            body(
+                ICCID,
+                notificationPointStatus={"status": "Failed", "statusCodeData": {"m": "a\u0000"}},
+            ),
+            "'notificationPointStatus.statusCodeData.m' contains a NUL character",
+        ),
+        (body(ICCID, vendor={"a\u0000b": 1}), "contains a NUL character"),
+        (body(ICCID, resultData="\ud800"), "'resultData' contains a NUL character or an unpaired"),
+        (b'{"iccid": ' + b"1" * 5000 + b"}", "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    ],
+)
+def test_input_the_database_cannot_hold_is_400_naming_the_field_and_nothing_stored(
+    client, smdp, payload, message
+):
+    response = post(client, smdp, payload)
+
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert Es2Notification.objects.count() == 0
+
+
 def test_a_timestamp_with_an_offset_is_accepted(client, smdp):
     post(client, smdp, body(ICCID, timestamp="2026-11-24T10:00:00+00:00"))
 
