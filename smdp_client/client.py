@@ -241,11 +241,11 @@ class Es2Client:
         """The pooled HTTP client, or the reason this server cannot be called at all."""
         server = self.server
         if not server.enabled:
-            raise Es2ProtocolError(f"SM-DP+ server {server.name} is disabled")
+            raise Es2ProtocolError(f"SM-DP+ server {server.name} is disabled", sent=False)
         try:
             return http_client(server)
         except TransportConfigError as exc:
-            raise Es2ProtocolError(f"cannot call {server.name}: {exc}") from exc
+            raise Es2ProtocolError(f"cannot call {server.name}: {exc}", sent=False) from exc
 
     def _exchange(
         self,

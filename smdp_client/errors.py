@@ -6,7 +6,9 @@
   before sending by our own breaker/limits). Unless ``sent`` is False the SM-DP+ may or may not
   have acted on the call. Always retryable; a ``TransientError``, so Celery tasks retry it.
 - ``Es2ProtocolError``: an answer that breaks ES2PLUS.md (headers, JSON, unknown status,
-  missing mandatory field). Not retryable: one of the two sides has a bug.
+  missing mandatory field), or a call we could not make at all (the server is disabled or its
+  TLS settings are broken: ``sent`` False). Not retryable: one of the two sides has a bug, or
+  staff must fix the server record.
 """
 
 from __future__ import annotations
@@ -82,9 +84,10 @@ class Es2TransportError(Es2Error, TransientError):
 
 
 class Es2ProtocolError(Es2Error):
-    """The answer does not follow the ES2+ contract."""
+    """The answer does not follow the ES2+ contract. ``sent`` False: the call never left."""
 
-    def __init__(self, detail: str, *, http_status: int | None = None) -> None:
+    def __init__(self, detail: str, *, http_status: int | None = None, sent: bool = True) -> None:
         self.detail = detail
         self.http_status = http_status
+        self.sent = sent
         super().__init__(detail)

@@ -44,6 +44,21 @@ def attempted_since(
     )
 
 
+def standing_reservation(
+    *, server: SmdpServer, iccid: str, before: Es2Call | None = None
+) -> Es2Call | None:
+    """Our latest downloadOrder for this ICCID (before ``before``) that may have reserved it and
+    that no cancelOrder of ours may have undone since: the SM-DP+ may hold the profile for us."""
+    earlier = latest_attempt(
+        server=server, iccid=iccid, function=Es2Function.DOWNLOAD_ORDER, before=before
+    )
+    if earlier is None or attempted_since(
+        server=server, iccid=iccid, function=Es2Function.CANCEL_ORDER, after=earlier
+    ):
+        return None
+    return earlier
+
+
 @dataclass(frozen=True)
 class ConversationEntry:
     at: datetime

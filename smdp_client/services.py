@@ -103,13 +103,8 @@ def es2_download_order(
             if exc.code != ALREADY_IN_USE:
                 raise
             this = _this_call(exc)
-            earlier = selectors.latest_attempt(
-                server=server, iccid=canonical, function=Es2Function.DOWNLOAD_ORDER, before=this
-            )
-            undone = earlier and selectors.attempted_since(
-                server=server, iccid=canonical, function=Es2Function.CANCEL_ORDER, after=earlier
-            )
-            if earlier is None or undone:
+            earlier = selectors.standing_reservation(server=server, iccid=canonical, before=this)
+            if earlier is None:
                 raise
             _note(
                 [this],

@@ -53,6 +53,7 @@ from profiles.selectors import plan_pool_ids
 from profiles.services import profile_reserve_available, profile_transition
 from smdp_client.choices import FailureAction, FinalProfileStatus
 from smdp_client.errors import Es2Error, Es2FunctionError, Es2ProtocolError, Es2TransportError
+from smdp_client.selectors import standing_reservation
 from smdp_client.services import es2_cancel_order, es2_confirm_order, es2_download_order
 
 logger = logging.getLogger(__name__)
@@ -199,10 +200,21 @@ def _failure_text(error: Es2Error | str) -> tuple[str, str]:
     return "", str(error)
 
 
-def _should_quarantine(error: Es2Error | str) -> bool:
-    """By rule: a refusal about the profile record, a broken answer or an unknown outcome."""
+def _should_quarantine(esim: Esim, error: Es2Error | str) -> bool:
+    """By rule: a refusal about the profile record, a broken answer or an unknown outcome.
+
+    A call that never left (the server is disabled or its TLS settings are broken) tells nothing
+    about the profile: it goes back to stock unless the SM-DP+ may already hold it for us (a
+    downloadOrder was made, or one whose answer was lost may have been), which the same broken
+    server record would not let us cancel.
+    """
     if isinstance(error, Es2FunctionError):
         return FailureAction(error.action) in QUARANTINE_ACTIONS
+    if isinstance(error, Es2ProtocolError) and not error.sent:
+        assert esim.profile is not None
+        return esim.step != EsimStep.NONE or (
+            standing_reservation(server=esim.profile.pool.smdp_server, iccid=esim.iccid) is not None
+        )
     return True
 
 
@@ -230,7 +242,7 @@ def esim_fail(*, esim: Esim, error: Es2Error | str) -> None:
     The CancelOrder that returns an SM-DP+-held profile to stock happens before the transaction,
     so no database lock is held over the network.
     """
-    quarantine = _should_quarantine(error)
+    quarantine = _should_quarantine(esim, error)
     if not quarantine and esim.step != EsimStep.NONE:
         quarantine = not _cancel_at_smdp(esim)
     _esim_fail_record(esim_id=esim.pk, error=error, quarantine=quarantine)

@@ -15,7 +15,8 @@ from orders.models import Esim, Order, ProvisioningJob
 from orders.services import order_place, orders_resolve_stuck, provisioning_job_run
 from partners.services import partner_balance
 from profiles.choices import ProfileState
-from smdp_client.models import Es2Call
+from smdp_client.choices import CallOutcome
+from smdp_client.models import Es2Call, SmdpServer
 from tests.factories.orders import Stock, make_stock
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,49 @@ def test_refusal_after_download_cancels_at_the_smdp_and_restocks(stock, sim) -> 
     assert esim.failure_outcome == FailureOutcome.RESTOCKED
     assert stock.profile_state(esim.iccid) == ProfileState.AVAILABLE
     assert Es2Call.objects.filter(function="cancelOrder", iccid=esim.iccid).exists()
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        ({"enabled": False}, "is disabled"),
+        ({"allow_plain_http": False}, "plain http:// is refused"),
+    ],
+)
+def test_a_call_that_never_left_fails_the_esim_and_returns_the_profile_to_stock(
+    stock, sim, broken, reason
+) -> None:
+    SmdpServer.objects.filter(pk=stock.server.pk).update(**broken)
+
+    order = _run(_order(stock))
+
+    esim = order.esims.get()
+    assert order.status == OrderStatus.FAILED
+    assert esim.failure_code == "protocol"
+    assert reason in esim.failure_reason
+    assert esim.failure_outcome == FailureOutcome.RESTOCKED
+    assert stock.profile_state(esim.iccid) == ProfileState.AVAILABLE
+    assert sim.state(esim.iccid) == "Available"
+    assert Es2Call.objects.get().outcome == CallOutcome.NOT_SENT
+    assert order.refunded_amount == Decimal("5.00")
+
+
+def test_a_call_that_never_left_quarantines_a_profile_an_earlier_lost_download_may_hold(
+    stock, sim
+) -> None:
+    order = _order(stock)
+    sim.fault(function="downloadOrder", action="drop")
+    with pytest.raises(TransientError):
+        _run(order)
+    SmdpServer.objects.filter(pk=stock.server.pk).update(enabled=False)
+
+    order = _run(order)
+
+    esim = order.esims.get()
+    assert esim.step == EsimStep.NONE
+    assert esim.failure_outcome == FailureOutcome.QUARANTINED
+    assert stock.profile_state(esim.iccid) == ProfileState.ERROR
+    assert sim.state(esim.iccid) == "Allocated"
 
 
 def test_one_failed_esim_of_two_makes_the_order_partially_completed(stock, sim) -> None:
