@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # Never downloaded: the SM-DP+ can still put the profile back into its stock.
 UNUSED_STATES = frozenset({ProfileState.RELEASED})
+# Retiring ends a delivered eSIM. One still provisioning belongs to the pipeline, which either
+# delivers it or fails it with a refund; failed and cancelled ones hold no profile any more.
+RETIRABLE = frozenset({EsimStatus.RELEASED, EsimStatus.EXPIRED})
 
 
 def _locked(esim: Esim) -> Esim:
@@ -128,14 +131,36 @@ def esim_cancel(*, esim: Esim, actor: str, reason: str) -> Esim:
     if esim.status != EsimStatus.RELEASED or profile.state not in UNUSED_STATES:
         raise InvalidEsimState("only an unused (never downloaded) eSIM can be cancelled")
     _cancel_at_smdp(esim, FinalProfileStatus.AVAILABLE)
-    return _esim_cancel_record(esim=esim, actor=actor, reason=reason)
+    return _esim_cancel_record(esim=esim, profile_id=profile.pk, actor=actor, reason=reason)
+
+
+def _unchanged(esim: Esim, *, profile_id: int, statuses: frozenset[EsimStatus]) -> Profile:
+    """The profile the CancelOrder was sent for, locked and set on ``esim``, if it still holds it.
+
+    The SM-DP+ is called before the lock is taken, so a reissue, a cancel or a device's progress
+    may have moved the eSIM meanwhile; recording on top of that would act twice on one eSIM.
+    """
+    if esim.status not in statuses or esim.profile_id != profile_id:
+        raise InvalidEsimState(
+            f"the eSIM changed while the SM-DP+ was called (now {esim.status}): the "
+            "CancelOrder was sent but nothing was recorded here; look at it again and resync "
+            "from SM-DP+ if needed"
+        )
+    esim.profile = Profile.objects.select_for_update().get(pk=profile_id)
+    return esim.profile
 
 
 @transaction.atomic
-def _esim_cancel_record(*, esim: Esim, actor: str, reason: str) -> Esim:
+def _esim_cancel_record(*, esim: Esim, profile_id: int, actor: str, reason: str) -> Esim:
     esim = _locked(esim)
     if esim.status == EsimStatus.CANCELLED:
         return esim
+    profile = _unchanged(esim, profile_id=profile_id, statuses=frozenset({EsimStatus.RELEASED}))
+    if profile.state not in UNUSED_STATES:
+        raise InvalidEsimState(
+            f"the profile became '{ProfileState(profile.state).label}' while the SM-DP+ was "
+            "called; nothing was refunded: look at it again and resync from SM-DP+"
+        )
     _move(esim, ProfileState.CANCELLED, actor=actor, reason=reason, source=EventSource.STAFF)
     _move(esim, ProfileState.AVAILABLE, actor=actor, reason=reason, source=EventSource.STAFF)
     order = esim.order
@@ -154,23 +179,33 @@ def _esim_cancel_record(*, esim: Esim, actor: str, reason: str) -> Esim:
 
 
 def esim_retire(*, esim: Esim, actor: str, reason: str) -> Esim:
-    """Take an eSIM out of service for good: CancelOrder ``Unavailable``, profile retired."""
+    """Take a delivered eSIM out of service for good: CancelOrder ``Unavailable``, profile retired.
+
+    An eSIM still provisioning is refused: the pipeline owns it until it is delivered or failed
+    (a failure is refunded there), and retiring it under a worker would leave the partner
+    charged for nothing and the SM-DP+ holding the reservation.
+    """
     esim = Esim.objects.select_related("profile", "profile__pool__smdp_server").get(pk=esim.pk)
     if esim.status == EsimStatus.RETIRED:
         return esim
+    if esim.status not in RETIRABLE:
+        raise InvalidEsimState(
+            f"only a delivered or expired eSIM can be retired; this one is "
+            f"'{EsimStatus(esim.status).label}'"
+        )
     profile = _profile(esim)
     if not can_transition(profile.state, ProfileState.RETIRED):
         raise InvalidEsimState(f"a profile in state '{profile.state}' cannot be retired")
-    if profile.state != ProfileState.RESERVED:
-        _cancel_at_smdp(esim, FinalProfileStatus.UNAVAILABLE)
-    return _esim_retire_record(esim=esim, actor=actor, reason=reason)
+    _cancel_at_smdp(esim, FinalProfileStatus.UNAVAILABLE)
+    return _esim_retire_record(esim=esim, profile_id=profile.pk, actor=actor, reason=reason)
 
 
 @transaction.atomic
-def _esim_retire_record(*, esim: Esim, actor: str, reason: str) -> Esim:
+def _esim_retire_record(*, esim: Esim, profile_id: int, actor: str, reason: str) -> Esim:
     esim = _locked(esim)
     if esim.status == EsimStatus.RETIRED:
         return esim
+    _unchanged(esim, profile_id=profile_id, statuses=RETIRABLE)
     _move(esim, ProfileState.RETIRED, actor=actor, reason=reason, source=EventSource.STAFF)
     Esim.objects.filter(pk=esim.pk).update(status=EsimStatus.RETIRED)
     esim.refresh_from_db()

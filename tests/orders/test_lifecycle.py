@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connections, transaction
 from django.utils import timezone
 
-from orders.choices import EsimStatus, OrderStatus
+from orders.choices import EsimStatus, EsimStep, OrderStatus
 from orders.errors import InvalidEsimState
 from orders.models import Esim, EsimReissue, ProvisioningJob
 from orders.services import (
@@ -26,12 +30,34 @@ from partners.services import partner_balance
 from profiles.choices import EventSource, ProfileState
 from profiles.models import ProfileEvent
 from profiles.services import profile_transition
+from smdp_client.choices import CallOutcome
 from smdp_client.models import Es2Call
 from tests.factories.orders import Stock, make_stock
 
 pytestmark = pytest.mark.django_db
 
 ACTOR = {"actor": "staff@example.com", "reason": "test"}
+# Long enough for the test to act while the simulator holds the answer to a call.
+HELD_MS = 1500
+
+
+def _in_background(pool: ThreadPoolExecutor, work: Callable[[], object]) -> Future[object]:
+    """Run ``work`` on its own database connection, as a worker or another staff member."""
+
+    def run() -> object:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    return pool.submit(run)
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -170,6 +196,116 @@ def test_retire_sends_cancel_unavailable_and_retires_the_profile(esim: Esim) -> 
     assert esim.profile.state == ProfileState.RETIRED
     call = Es2Call.objects.get(function="cancelOrder")
     assert call.request_body["finalProfileStatusIndicator"] == "Unavailable"
+
+
+def test_retire_of_an_esim_still_provisioning_is_refused_and_changes_nothing(
+    stock: Stock, sim
+) -> None:
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="p"
+    )
+    esim = order.esims.select_related("profile").get()
+
+    with pytest.raises(InvalidEsimState, match="only a delivered or expired eSIM"):
+        esim_retire(esim=esim, **ACTOR)
+
+    esim.refresh_from_db()
+    esim.profile.refresh_from_db()
+    assert esim.status == EsimStatus.PROVISIONING
+    assert esim.profile.state == ProfileState.RESERVED
+    assert not Es2Call.objects.filter(function="cancelOrder").exists()
+
+
+def test_an_esim_whose_retire_was_refused_while_provisioning_is_delivered_as_paid(
+    stock: Stock, sim
+) -> None:
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="p"
+    )
+    with pytest.raises(InvalidEsimState):
+        esim_retire(esim=order.esims.get(), **ACTOR)
+
+    provisioning_job_run(job_id=ProvisioningJob.objects.get(order=order).pk)
+
+    order.refresh_from_db()
+    esim = order.esims.get()
+    assert esim.status == EsimStatus.RELEASED
+    assert order.status == OrderStatus.COMPLETED
+    assert order.refunded_amount == Decimal("0.00")
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+    assert sim.state(esim.iccid) == "Released"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retire_while_the_worker_is_between_download_and_confirm_is_refused(
+    stock: Stock, sim
+) -> None:
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="p"
+    )
+    esim = order.esims.get()
+    job = ProvisioningJob.objects.get(order=order)
+    sim.fault(function="confirmOrder", action="latency", ms=HELD_MS)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        worker = _in_background(pool, lambda: provisioning_job_run(job_id=job.pk))
+        _wait_for(lambda: Esim.objects.filter(pk=esim.pk, step=EsimStep.DOWNLOAD_ORDERED).exists())
+        with pytest.raises(InvalidEsimState):
+            esim_retire(esim=esim, **ACTOR)
+        worker.result()
+
+    order.refresh_from_db()
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.RELEASED
+    assert order.status == OrderStatus.COMPLETED
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+    assert sim.state(esim.iccid) == "Released"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retire_overtaken_by_a_reissue_records_nothing_and_the_reissue_is_delivered(
+    esim: Esim, stock: Stock, sim, install
+) -> None:
+    install(esim)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction.atomic():
+            # Another staff action holds the eSIM: the retire's record has to wait for it.
+            Esim.objects.select_for_update().get(pk=esim.pk)
+            retire = _in_background(pool, lambda: esim_retire(esim=esim, **ACTOR))
+            _wait_for(
+                lambda: Es2Call.objects.filter(
+                    function="cancelOrder", outcome=CallOutcome.SUCCEEDED
+                ).exists()
+            )
+            esim_reissue(esim=esim, **ACTOR)
+        with pytest.raises(InvalidEsimState, match="changed while the SM-DP\\+ was called"):
+            retire.result()
+
+    provisioning_job_run(job_id=ProvisioningJob.objects.get(esim=esim).pk)
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.RELEASED
+    assert esim.profile.state == ProfileState.RELEASED
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_overtaken_by_a_download_refunds_nothing(
+    esim: Esim, stock: Stock, sim, install
+) -> None:
+    sim.fault(function="cancelOrder", action="latency", ms=HELD_MS)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cancel = _in_background(pool, lambda: esim_cancel(esim=esim, **ACTOR))
+        _wait_for(lambda: Es2Call.objects.filter(function="cancelOrder").exists())
+        install(esim)
+        with pytest.raises(InvalidEsimState, match="nothing was refunded"):
+            cancel.result()
+
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.RELEASED
+    assert esim.profile.state == ProfileState.INSTALLED
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
 
 
 def test_reissue_gives_a_new_activation_code_without_charging(esim: Esim, stock: Stock) -> None:
