@@ -98,6 +98,26 @@ def test_support_may_not_end_an_esim(make_staff, client_for, esim, action):
     assert response.status_code == 403
 
 
+def test_retiring_an_esim_still_provisioning_shows_why_and_changes_nothing(make_staff, client_for):
+    stock = make_stock(profiles=1, price=Decimal("5.00"), balance=Decimal("100"))
+    order = order_place(
+        partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="p"
+    )
+    esim = order.esims.get()
+
+    response = client_for(make_staff(Role.ADMINISTRATOR)).post(
+        f"/staff/orders/esims/{esim.pk}/retire/", {"reason": "traveler gave up"}
+    )
+
+    assert response.status_code == 200
+    assert b"only a delivered or expired eSIM can be retired" in response.content
+    esim.refresh_from_db()
+    assert esim.status == EsimStatus.PROVISIONING
+    assert esim.profile.state == ProfileState.RESERVED
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+    assert not AuditLog.objects.filter(action="esim.retire").exists()
+
+
 @pytest.mark.parametrize("role", [Role.FINANCE, Role.ACCOUNT_MANAGER])
 def test_roles_without_operate_rights_may_not_suspend(make_staff, client_for, esim, role):
     user = make_staff(role)
