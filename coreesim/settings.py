@@ -9,6 +9,7 @@ from __future__ import annotations
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from coreesim.client_address import networks_parse
 from coreesim.crypto import parse_keys
 from coreesim.runtime import (
     BASE_DIR,
@@ -162,6 +163,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/auth/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "coreesim.client_address.client_address"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")]
@@ -188,6 +190,20 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CoreESIM <no-reply@coreesim.test>")
 
 # --- Security -------------------------------------------------------------------------------
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For and X-Client-Cert-Fingerprint we
+# believe; see coreesim.client_address. Empty: every peer is the client itself.
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
+try:
+    networks_parse(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}.") from None
+# The old switch trusted the first X-Forwarded-For entry, which the client writes; refuse to
+# start on it rather than quietly change which address allowlists and limits see.
+if env.bool("API_TRUST_X_FORWARDED_FOR", default=False):
+    raise ImproperlyConfigured(
+        "API_TRUST_X_FORWARDED_FOR is replaced by TRUSTED_PROXIES: list the addresses of your "
+        "reverse proxies there and unset API_TRUST_X_FORWARDED_FOR."
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -253,7 +269,6 @@ SPECTACULAR_SETTINGS = {
 # Partner API building blocks (coreesim.api) and webhooks (partners.webhooks).
 API_KEY_AUTHENTICATOR = "partners.api.authentication.authenticate_api_key"
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
-API_TRUST_X_FORWARDED_FOR = env.bool("API_TRUST_X_FORWARDED_FOR", default=False)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # Webhook targets must be public https addresses; only development may aim at this machine.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)

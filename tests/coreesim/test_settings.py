@@ -247,3 +247,21 @@ def test_an_unknown_log_format_stops_the_start_with_the_choices():
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be 'keyvalue' or 'json', not 'text'" in result.stderr
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_start_naming_it():
+    result = run_python(
+        ["-c", "import django; django.setup()"], {"TRUSTED_PROXIES": "10.0.0.1,proxy.internal"}
+    )
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.internal' is not an IP address or network" in result.stderr
+
+
+def test_the_retired_forwarded_for_switch_stops_the_start_pointing_at_trusted_proxies():
+    result = run_python(
+        ["-c", "import django; django.setup()"], {"API_TRUST_X_FORWARDED_FOR": "true"}
+    )
+
+    assert result.returncode != 0
+    assert "API_TRUST_X_FORWARDED_FOR is replaced by TRUSTED_PROXIES" in result.stderr
