@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from coreesim.client_address import client_address, proxy_header
 from coreesim.problems import PROBLEM_CONTENT_TYPE, ErrorCode, problem_body
 from smdp_client.choices import ADMIN_PROTOCOL, CERT_FINGERPRINT_HEADER, SECRET_HEADER
 from smdp_client.notifications.auth import CallerUnknown, notification_caller
 from smdp_client.notifications.intake import notification_store
 from smdp_client.notifications.parsing import NotificationInvalid, notification_parse
-
-
-def _remote_addr(request: HttpRequest) -> str:
-    if getattr(settings, "API_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _problem(code: ErrorCode, status: int, detail: str) -> JsonResponse:
@@ -33,11 +25,11 @@ def _problem(code: ErrorCode, status: int, detail: str) -> JsonResponse:
 @require_POST
 def handle_download_progress_info(request: HttpRequest) -> HttpResponse:
     """Authenticate, validate, store, answer 204; a worker applies it to the profile."""
-    remote_addr = _remote_addr(request)
+    remote_addr = client_address(request)
     try:
         server_id = notification_caller(
             secret=request.headers.get(SECRET_HEADER),
-            fingerprint=request.headers.get(CERT_FINGERPRINT_HEADER),
+            fingerprint=proxy_header(request, CERT_FINGERPRINT_HEADER),
             remote_addr=remote_addr,
         )
     except CallerUnknown as exc:

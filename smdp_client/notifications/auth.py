@@ -2,7 +2,8 @@
 
 A server record may configure up to three checks: a shared secret (``X-CoreESIM-Secret``), the
 SHA-256 fingerprint of its client certificate (``X-Client-Cert-Fingerprint``, set by our TLS
-terminator, which must drop any such header coming from outside) and source addresses. A caller
+terminator, which must drop any such header coming from outside, and believed only from a peer
+in ``TRUSTED_PROXIES``) and source addresses (as ``coreesim.client_address`` finds them). A caller
 is that server when it passes every check the record configures; a record that configures none
 accepts nobody. No credential at all is 401; credentials that match no server are 403.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 
 from smdp_client.models import Es2Notification
 from tests.factories.smdp_client import SmdpServerFactory, iccid_sequence
@@ -10,6 +11,7 @@ from tests.smdp_client.certs import issue, make_ca
 from tests.smdp_client.notifications import body, post
 
 ICCID = iccid_sequence(31)
+PROXY = "10.0.0.1"
 pytestmark = pytest.mark.django_db
 
 
@@ -105,18 +107,58 @@ def test_a_server_with_an_address_allowlist_accepts_only_those_addresses(client)
     assert accepted.status_code == 204
 
 
-def test_a_server_identified_by_its_certificate_fingerprint(client):
+@override_settings(TRUSTED_PROXIES=[PROXY])
+def test_a_server_identified_by_the_certificate_fingerprint_our_proxy_passes(client):
     cert = issue(make_ca("SM-DP+ CA"), "smdp", client=True)
     smdp = SmdpServerFactory(inbound_secret=None, inbound_cert_fingerprint=cert.fingerprint())
 
     accepted = post(
-        client, None, body(ICCID), HTTP_X_CLIENT_CERT_FINGERPRINT=cert.fingerprint().lower()
+        client,
+        None,
+        body(ICCID),
+        REMOTE_ADDR=PROXY,
+        HTTP_X_CLIENT_CERT_FINGERPRINT=cert.fingerprint().lower(),
     )
-    refused = post(client, None, body(ICCID), HTTP_X_CLIENT_CERT_FINGERPRINT="AB:CD")
+    refused = post(
+        client, None, body(ICCID), REMOTE_ADDR=PROXY, HTTP_X_CLIENT_CERT_FINGERPRINT="AB:CD"
+    )
 
     assert accepted.status_code == 204
     assert refused.status_code == 403
     assert Es2Notification.objects.get().server == smdp
+
+
+@override_settings(TRUSTED_PROXIES=[PROXY])
+def test_a_certificate_fingerprint_sent_by_anyone_but_our_proxy_is_ignored(client):
+    cert = issue(make_ca("SM-DP+ CA"), "smdp", client=True)
+    SmdpServerFactory(inbound_secret=None, inbound_cert_fingerprint=cert.fingerprint())
+
+    response = post(
+        client,
+        None,
+        body(ICCID),
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_CLIENT_CERT_FINGERPRINT=cert.fingerprint(),
+    )
+
+    assert response.status_code == 401
+    assert Es2Notification.objects.count() == 0
+
+
+@override_settings(TRUSTED_PROXIES=[PROXY])
+def test_behind_our_proxy_the_allowlist_judges_the_address_the_proxy_saw_not_a_forged_one(client):
+    smdp = SmdpServerFactory(inbound_allowed_ips=["10.1.2.3"])
+
+    forged = post(
+        client, smdp, body(ICCID), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="10.1.2.3, 198.51.100.7"
+    )
+    genuine = post(
+        client, smdp, body(ICCID), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.1, 10.1.2.3"
+    )
+
+    assert forged.status_code == 403
+    assert genuine.status_code == 204
+    assert Es2Notification.objects.get().remote_addr == "10.1.2.3"
 
 
 def test_a_server_with_no_inbound_check_configured_accepts_nobody(client):
