@@ -18,6 +18,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from coreesim.client_address import client_address
+
 BEARER = "bearer"
 
 
@@ -48,15 +50,6 @@ def _authenticator() -> Callable[..., ApiClient | None]:
     return import_string(settings.API_KEY_AUTHENTICATOR)
 
 
-def client_ip(request: Request) -> str:
-    """The peer address; a proxy's X-Forwarded-For is trusted only when configured."""
-    if getattr(settings, "API_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """401 for a missing, malformed, unknown, revoked or expired key (never which one)."""
 
@@ -70,7 +63,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Use 'Authorization: Bearer <api key>' with a single key."
             )
-        client = _authenticator()(presented=presented, ip=client_ip(request))
+        client = _authenticator()(presented=presented, ip=client_address(request))
         if client is None:
             raise exceptions.AuthenticationFailed("The API key is unknown, revoked or expired.")
         return client, client.key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -45,6 +46,18 @@ def test_revoked_key_is_401(partner) -> None:
 def test_expired_key_is_401(partner) -> None:
     _, secret = api_key_create(partner=partner, expires_at=timezone.now() - timedelta(seconds=1))
     assert PartnerClient(secret).get(URL).status_code == 401
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.1"])
+def test_behind_our_proxy_a_key_records_the_address_the_proxy_saw(partner) -> None:
+    key, presented = api_key_create(partner=partner)
+
+    PartnerClient(presented).get(
+        URL, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9"
+    )
+
+    key.refresh_from_db()
+    assert key.last_used_ip == "203.0.113.9"
 
 
 def test_valid_key_is_200(api) -> None:
