@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from coreesim.client_address import client_address
 from coreesim.logging import redact_value
 from coreesim.staff.choices import AuthAction
 from coreesim.staff.models import AuditLog
@@ -31,16 +32,6 @@ RECOVERY_CODE_COUNT = 10
 
 class ReasonRequired(ValueError):
     """A staff action that changes a customer's service needs a written reason."""
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address as our own server saw it (REMOTE_ADDR).
-
-    Forwarded headers are not trusted here: behind a proxy, the proxy must set REMOTE_ADDR
-    (e.g. gunicorn's --forwarded-allow-ips), otherwise a client could write any address into
-    the audit log.
-    """
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _jsonable(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -88,7 +79,7 @@ def audit_record(
     entry = AuditLog.objects.create(
         actor=user,
         actor_username=user.get_username() if user is not None else "",
-        ip_address=client_ip(request) if request is not None else None,
+        ip_address=(client_address(request) or None) if request is not None else None,
         user_agent=(request.headers.get("user-agent", "") if request is not None else "")[:255],
         action=action,
         object_type=object_type,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
@@ -18,8 +18,10 @@ from tests.factories.profiles import RegionFactory
 pytestmark = pytest.mark.django_db
 
 
-def _request(user, ip="203.0.113.7"):
-    request = RequestFactory().post("/staff/x/", REMOTE_ADDR=ip, HTTP_USER_AGENT="pytest")
+def _request(user, ip="203.0.113.7", **headers):
+    request = RequestFactory().post(
+        "/staff/x/", REMOTE_ADDR=ip, HTTP_USER_AGENT="pytest", **headers
+    )
     request.user = user
     return request
 
@@ -51,6 +53,17 @@ def test_an_entry_keeps_who_when_where_what_before_after_and_why(make_staff):
     assert entry.before == {"state": "installed", "price": "1.50"}
     assert entry.after == {"state": "suspended"}
     assert entry.reason == "stolen phone"
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.1"])
+def test_behind_our_proxy_an_entry_keeps_the_address_the_proxy_saw(make_staff):
+    request = _request(
+        make_staff(Role.SUPPORT), ip="10.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7"
+    )
+
+    entry = audit_record(action="x", request=request)
+
+    assert entry.ip_address == "203.0.113.7"
 
 
 def test_secrets_in_before_and_after_are_redacted(make_staff):

@@ -186,6 +186,17 @@ def test_repeated_failures_lock_the_login_even_for_the_right_password(make_staff
     assert b"Too many failed logins" in response.content
 
 
+@override_settings(AXES_FAILURE_LIMIT=3, TRUSTED_PROXIES=["10.0.0.1"])
+def test_behind_our_proxy_a_lockout_holds_the_failing_address_not_everyone_behind_it(make_staff):
+    user = make_staff(Role.SUPPORT)
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(3):
+        attacker.post("/staff/login/", {"username": user.username, "password": "wrong"})
+
+    assert _password(colleague, user).startswith("/staff/verify/")
+
+
 @override_settings(STAFF_IDLE_TIMEOUT_SECONDS=60)
 def test_an_idle_session_expires(make_staff, client_for):
     client = client_for(make_staff(Role.SUPPORT))
