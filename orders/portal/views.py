@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_safe
 
+from coreesim.client_address import client_address
 from orders.portal import ratelimit, selectors, services
 from orders.portal.branding import DEFAULT_BRAND
 from orders.portal.forms import FindEsimForm
@@ -70,7 +71,7 @@ def find_esim(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         verdict = ratelimit.hit_all(
-            [(FIND_PER_IP, request.META.get("REMOTE_ADDR", "")), (FIND_PER_EMAIL, email)]
+            [(FIND_PER_IP, client_address(request)), (FIND_PER_EMAIL, email)]
         )
         if verdict.allowed:
             services.page_link_request(

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 
 from orders.portal.choices import EmailKind
@@ -24,11 +25,12 @@ def _strip_per_response_values(html: str) -> str:
     return re.sub(r'nonce="[^"]+"', "", html)
 
 
-def _post(client, email, reference, ip=None):
+def _post(client, email, reference, ip=None, forwarded=""):
     return client.post(
         FIND,
         {"email": email, "reference": reference},
         REMOTE_ADDR=ip or f"198.51.100.{uuid.uuid4().int % 250}",
+        HTTP_X_FORWARDED_FOR=forwarded,
     )
 
 
@@ -73,6 +75,19 @@ def test_attempts_per_ip_are_limited(client, db):
     for _ in range(FIND_PER_IP.max_hits):
         _post(client, f"{uuid.uuid4().hex}@example.com", "X", ip=ip)
     assert _post(client, f"{uuid.uuid4().hex}@example.com", "X", ip=ip).status_code == 429
+
+
+def test_behind_our_proxy_attempts_are_counted_per_forwarded_client(client, db):
+    proxy = f"10.0.0.{uuid.uuid4().int % 250}"
+    limited = f"203.0.113.{uuid.uuid4().int % 250}"
+    with override_settings(TRUSTED_PROXIES=[proxy]):
+        for _ in range(FIND_PER_IP.max_hits):
+            _post(client, f"{uuid.uuid4().hex}@example.com", "X", ip=proxy, forwarded=limited)
+        other = _post(
+            client, f"{uuid.uuid4().hex}@example.com", "X", ip=proxy, forwarded="192.0.2.1"
+        )
+
+    assert other.status_code == 200
 
 
 def test_invalid_email_is_reported_on_its_field(client, db):
