@@ -7,6 +7,11 @@ DNS answer that changes between check and connect (rebinding) cannot redirect it
 
 ``WEBHOOK_ALLOW_HTTP`` and ``WEBHOOK_ALLOW_PRIVATE_TARGETS`` exist for development and tests
 (a receiver on 127.0.0.1); cloud metadata addresses stay refused even then.
+
+A host name with non-ASCII letters (``bücher.example``) is checked, resolved and called in its
+IDNA form (``xn--bcher-kva.example``, UTS 46 as browsers do): that is the name DNS, the TLS
+certificate and the receiver's ``Host`` header know, and the HTTP headers cannot carry the
+Unicode spelling. A name that has no IDNA form is refused when the endpoint is saved.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+import idna
 from django.conf import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -41,6 +47,12 @@ class ResolvedTarget:
     host: str
     port: int
     address: IPAddress
+
+    @property
+    def authority(self) -> str:
+        """The ``Host`` header: the host as it goes on the wire, with the URL's port if given."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.url.port is None else f"{host}:{self.url.port}"
 
 
 def _allow_http() -> bool:
@@ -70,6 +82,18 @@ def address_refusal(address: IPAddress) -> str | None:
     return None
 
 
+def wire_host(parts: SplitResult) -> str:
+    """The URL's host as DNS, TLS (SNI) and the ``Host`` header spell it: lower case, no
+    trailing dot, and IDNA (punycode) for a name with non-ASCII letters."""
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise UnsafeTarget(f"the host '{host}' is not a valid domain name") from exc
+
+
 def url_check(url: str) -> SplitResult:
     """The checks that need no DNS: scheme, no credentials, a host, a literal IP's range."""
     try:
@@ -82,7 +106,7 @@ def url_check(url: str) -> SplitResult:
         raise UnsafeTarget("the URL must use https")
     if parts.username or parts.password:
         raise UnsafeTarget("the URL must not contain credentials")
-    host = (parts.hostname or "").rstrip(".").lower()
+    host = wire_host(parts)
     if not host:
         raise UnsafeTarget("the URL has no host")
     if host in BLOCKED_HOSTNAMES and not _allow_private():
@@ -102,11 +126,11 @@ def url_check(url: str) -> SplitResult:
 def target_resolve(url: str) -> ResolvedTarget:
     """Resolve the host and refuse if ANY of its addresses is forbidden."""
     parts = url_check(url)
-    host = (parts.hostname or "").rstrip(".").lower()
+    host = wire_host(parts)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeTarget(f"the host '{host}' does not resolve") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,12 +25,14 @@ class Receiver:
     reply: bytes = b'{"ok":true}'
     redirect_to: str = ""
     delay: float = 0.0
+    drip: float = 0.0
     arrived: threading.Event = field(default_factory=threading.Event)
 
 
 @contextmanager
 def webhook_receiver() -> Iterator[Receiver]:
-    """Yields a ``Receiver`` whose ``status``/``reply``/``redirect_to`` a test may change."""
+    """Yields a ``Receiver`` whose ``status``/``reply``/``redirect_to``/``delay``/``drip`` a
+    test may change."""
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -41,7 +44,9 @@ def webhook_receiver() -> Iterator[Receiver]:
             )
             if state.delay:
                 state.arrived.wait(state.delay)
-            if state.redirect_to:
+            if state.drip:
+                self._drip_headers(state.drip)
+            elif state.redirect_to:
                 self.send_response(302)
                 self.send_header("Location", state.redirect_to)
                 self.end_headers()
@@ -52,6 +57,19 @@ def webhook_receiver() -> Iterator[Receiver]:
                 self.end_headers()
                 self.wfile.write(state.reply)
             state.arrived.set()
+
+        def _drip_headers(self, seconds: float) -> None:
+            """A 200 whose header lines come one every 0.1 s for ``seconds``: no single read
+            waits long, but the whole answer takes that long."""
+            ends = time.monotonic() + seconds
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                while time.monotonic() < ends:
+                    self.wfile.write(b"X-Drip: 1\r\n")
+                    time.sleep(0.1)
+                self.wfile.write(b"Content-Length: 0\r\n\r\n")
+            except OSError:
+                return
 
         def log_message(self, format: str, *args: object) -> None:
             return
