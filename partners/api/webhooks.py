@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from coreesim.api.errors import problem_from
 from coreesim.api.views import PartnerAPIView, PartnerListAPIView
 from coreesim.problems import ErrorCode, ProblemError
 from partners.api.webhook_serializers import (
@@ -236,7 +237,10 @@ class WebhookDeliveryRedeliverView(PartnerAPIView):
     @extend_schema(
         operation_id="webhook_deliveries_redeliver",
         summary="Send a delivery again",
-        description="One more attempt now, with the same `webhook-id`.",
+        description=(
+            "One more attempt now, with the same `webhook-id`. A message still being retried "
+            "keeps its retry schedule. `409 invalid_state` while an attempt is in flight."
+        ),
         tags=["Webhooks"],
         request=None,
         responses={202: OpenApiResponse(DeliveryOut, description="Queued.")},
@@ -244,5 +248,8 @@ class WebhookDeliveryRedeliverView(PartnerAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         delivery = selectors.webhook_delivery_get(partner_id=self.client.partner_id, delivery_id=pk)
-        delivery = services.webhook_delivery_redeliver(delivery=delivery)
+        try:
+            delivery = services.webhook_delivery_redeliver(delivery=delivery)
+        except services.WebhookDeliveryBusy as exc:
+            raise problem_from(exc) from exc
         return Response(DeliveryOut(delivery).data, status=status.HTTP_202_ACCEPTED)

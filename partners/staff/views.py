@@ -58,6 +58,7 @@ from partners.staff.forms import (
 )
 from partners.webhooks.models import WebhookDelivery, WebhookEndpoint
 from partners.webhooks.services import (
+    WebhookDeliveryBusy,
     WebhookUrlRefused,
     webhook_delivery_redeliver,
     webhook_endpoint_create,
@@ -442,15 +443,19 @@ def webhook_new(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_redeliver(request: HttpRequest, pk: int, delivery_id: int) -> HttpResponse:
     partner = partner_for(request.user, pk)
     delivery = get_object_or_404(WebhookDelivery, partner=partner, pk=delivery_id)
-    with transaction.atomic():
-        webhook_delivery_redeliver(delivery=delivery)
-        audit_record(
-            action="partner.webhook_redeliver",
-            request=request,
-            target=partner,
-            after={"delivery": delivery.message_id, "event": delivery.event_type},
-        )
-    messages.success(request, f"Delivery {delivery.message_id} queued again.")
+    try:
+        with transaction.atomic():
+            webhook_delivery_redeliver(delivery=delivery)
+            audit_record(
+                action="partner.webhook_redeliver",
+                request=request,
+                target=partner,
+                after={"delivery": delivery.message_id, "event": delivery.event_type},
+            )
+    except WebhookDeliveryBusy as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Delivery {delivery.message_id} queued again.")
     return _detail(partner)
 
 

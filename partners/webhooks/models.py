@@ -51,7 +51,13 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One message to one endpoint; ``message_id`` is the ``webhook-id`` on every attempt."""
+    """One message to one endpoint; ``message_id`` is the ``webhook-id`` on every attempt.
+
+    ``leased_until`` is set while a worker makes an attempt, so a redelivery cannot send the
+    message a second time in parallel. ``next_attempt_manual`` marks an attempt asked for by
+    hand (a redelivery or a test message). ``retry_resumes_at`` is when the automatic attempt
+    that a redelivery went ahead of was due: it keeps that time if the manual attempt fails.
+    """
 
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.CASCADE, related_name="webhook_deliveries"
@@ -66,6 +72,9 @@ class WebhookDelivery(models.Model):
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     auto_retry = models.BooleanField(default=True)
+    next_attempt_manual = models.BooleanField(default=False)
+    retry_resumes_at = models.DateTimeField(null=True, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +113,11 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="webhook_attempt_number_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.delivery_id}#{self.number}"

@@ -2,8 +2,9 @@
 
 A delivery row is written in the transaction of the event that causes it; the worker is rung on
 commit, and a beat sweep (``webhook_deliveries_due``) catches whatever the doorbell missed and
-every scheduled retry. A delivery is leased (``next_attempt_at`` pushed ahead) before the HTTP
-call, so two workers never send the same attempt.
+every scheduled retry. A delivery is leased (``leased_until`` set, ``next_attempt_at`` pushed
+ahead) before the HTTP call, so two workers never send the same attempt, and a redelivery is
+refused while the lease holds. The attempt is recorded on a freshly locked copy of the row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import random
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,10 +24,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from coreesim.problems import ErrorCode
 from coreesim.secrets import reveal
 from partners.webhooks.choices import DeliveryStatus, EndpointStatus, WebhookEventType
 from partners.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from partners.webhooks.sender import attempt_send
+from partners.webhooks.sender import AttemptResult, attempt_send
 from partners.webhooks.signing import secret_generate, webhook_headers
 from partners.webhooks.ssrf import UnsafeTarget, url_check
 
@@ -43,6 +45,12 @@ DISABLE_AFTER = timedelta(days=3)
 
 class WebhookUrlRefused(ValueError):
     """The endpoint URL failed the SSRF guard; the message says why."""
+
+
+class WebhookDeliveryBusy(ValueError):
+    """An attempt at the delivery is in flight: a redelivery now would send it twice at once."""
+
+    code = ErrorCode.INVALID_STATE
 
 
 def _check_url(url: str) -> None:
@@ -185,6 +193,7 @@ def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         ),
         next_attempt_at=timezone.now(),
         auto_retry=False,
+        next_attempt_manual=True,
     )
     _enqueue_on_commit([delivery])
     return delivery
@@ -192,13 +201,37 @@ def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 @transaction.atomic
 def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """One more attempt now, with the same ``webhook-id`` so receivers can de-duplicate."""
-    delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = timezone.now()
-    delivery.auto_retry = False
-    delivery.save(update_fields=["status", "next_attempt_at", "auto_retry"])
-    _enqueue_on_commit([delivery])
-    return delivery
+    """One more attempt now, with the same ``webhook-id`` so receivers can de-duplicate.
+
+    A delivery still being retried keeps its schedule: the manual attempt goes ahead of the next
+    automatic one, which keeps its time if the manual one fails. A failed or succeeded delivery
+    gets this one attempt only. Refused (``WebhookDeliveryBusy``) while an attempt is in flight.
+    """
+    current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    now = timezone.now()
+    if current.leased_until is not None and current.leased_until > now:
+        raise WebhookDeliveryBusy(
+            "An attempt at this message is in progress; redeliver it once that attempt is logged."
+        )
+    if current.status == DeliveryStatus.PENDING and current.auto_retry:
+        if current.retry_resumes_at is None:
+            current.retry_resumes_at = current.next_attempt_at
+    else:
+        current.status = DeliveryStatus.PENDING
+        current.auto_retry = False
+    current.next_attempt_manual = True
+    current.next_attempt_at = now
+    current.save(
+        update_fields=[
+            "status",
+            "auto_retry",
+            "next_attempt_manual",
+            "retry_resumes_at",
+            "next_attempt_at",
+        ]
+    )
+    _enqueue_on_commit([current])
+    return current
 
 
 def _lease(delivery_id: int) -> WebhookDelivery | None:
@@ -219,8 +252,8 @@ def _lease(delivery_id: int) -> WebhookDelivery | None:
             delivery.last_error = "The endpoint is disabled."
             delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
             return None
-        delivery.next_attempt_at = now + LEASE
-        delivery.save(update_fields=["next_attempt_at"])
+        delivery.leased_until = delivery.next_attempt_at = now + LEASE
+        delivery.save(update_fields=["leased_until", "next_attempt_at"])
     return delivery
 
 
@@ -234,7 +267,8 @@ def _signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
 
 
 def retry_delay(attempt_number: int) -> timedelta | None:
-    """How long to wait after failed attempt ``attempt_number``; None once retries run out."""
+    """How long to wait after failed automatic attempt ``attempt_number``; None once retries
+    run out."""
     if attempt_number > len(RETRY_SCHEDULE):
         return None
     base = RETRY_SCHEDULE[attempt_number - 1]
@@ -260,12 +294,18 @@ def webhook_deliver(*, delivery_id: int) -> WebhookAttempt | None:
 
 
 @transaction.atomic
-def _record_attempt(*, delivery: WebhookDelivery, started_at: Any, result: Any) -> WebhookAttempt:
-    number = delivery.attempt_count + 1
+def _record_attempt(
+    *, delivery: WebhookDelivery, started_at: datetime, result: AttemptResult
+) -> WebhookAttempt:
+    """Log the attempt and decide what comes next, on a freshly locked copy of the row: the
+    leased copy is stale if anything touched the delivery while the request was out."""
+    current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    number = current.attempt_count + 1
+    manual = current.next_attempt_manual
     attempt = WebhookAttempt.objects.create(
-        delivery=delivery,
+        delivery=current,
         number=number,
-        manual=not delivery.auto_retry,
+        manual=manual,
         started_at=started_at,
         succeeded=result.succeeded,
         status_code=result.status_code,
@@ -273,45 +313,71 @@ def _record_attempt(*, delivery: WebhookDelivery, started_at: Any, result: Any) 
         response_excerpt=result.response_excerpt,
         error=result.error,
     )
-    delivery.attempt_count = number
-    delivery.last_attempt_at = started_at
-    delivery.last_status_code = result.status_code
-    delivery.last_latency_ms = result.latency_ms
-    delivery.last_response_excerpt = result.response_excerpt
-    delivery.last_error = result.error
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    current.attempt_count = number
+    current.last_attempt_at = started_at
+    current.last_status_code = result.status_code
+    current.last_latency_ms = result.latency_ms
+    current.last_response_excerpt = result.response_excerpt
+    current.last_error = result.error
+    if current.leased_until == delivery.leased_until:
+        current.leased_until = None
+    resumes_at, current.retry_resumes_at = current.retry_resumes_at, None
+    current.next_attempt_manual = False
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=current.endpoint_id)
     if result.succeeded:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.next_attempt_at = None
+        current.status = DeliveryStatus.SUCCEEDED
+        current.next_attempt_at = None
         if endpoint.failing_since is not None:
             endpoint.failing_since = None
             endpoint.save(update_fields=["failing_since"])
-    else:
-        delay = retry_delay(number) if delivery.auto_retry else None
-        if delay is None:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
-        else:
-            delivery.next_attempt_at = started_at + delay
+    elif current.status == DeliveryStatus.PENDING:
+        next_at = _next_automatic_attempt(
+            delivery=current, number=number, manual=manual, resumes_at=resumes_at, now=started_at
+        )
+        current.next_attempt_at = next_at
+        if next_at is None:
+            current.status = DeliveryStatus.FAILED
         if endpoint.failing_since is None:
             endpoint.failing_since = started_at
             endpoint.save(update_fields=["failing_since"])
-        elif delay is None and delivery.auto_retry:
+        elif next_at is None and current.auto_retry:
             _disable_if_failing_too_long(endpoint=endpoint, now=started_at)
-    delivery.save()
+    current.save()
     logger.info(
         "webhook_attempt",
         extra={
-            "delivery": delivery.message_id,
+            "delivery": current.message_id,
             "endpoint": endpoint.pk,
-            "event_type": delivery.event_type,
+            "event_type": current.event_type,
             "attempt": number,
             "status_code": result.status_code,
             "latency_ms": result.latency_ms,
-            "outcome": delivery.status,
+            "outcome": current.status,
         },
     )
     return attempt
+
+
+def _next_automatic_attempt(
+    *,
+    delivery: WebhookDelivery,
+    number: int,
+    manual: bool,
+    resumes_at: datetime | None,
+    now: datetime,
+) -> datetime | None:
+    """When to try again after failed attempt ``number``, or None to give up.
+
+    A manual attempt at a delivery still being retried leaves the schedule alone: the automatic
+    attempt it went ahead of keeps its time. Only automatic attempts count along the schedule.
+    """
+    if not delivery.auto_retry:
+        return None
+    if manual and resumes_at is not None:
+        return resumes_at
+    automatic = number - delivery.attempts.filter(manual=True).count()
+    delay = retry_delay(automatic)
+    return None if delay is None else now + delay
 
 
 def _disable_if_failing_too_long(*, endpoint: WebhookEndpoint, now: Any) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from partners.webhooks import services
 from partners.webhooks.choices import DeliveryStatus
@@ -131,6 +134,20 @@ def test_redeliver_queues_one_more_attempt(api, partner) -> None:
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert delivery.attempt_count == 2
+
+
+def test_redeliver_while_an_attempt_is_in_flight_is_409_invalid_state(api, partner) -> None:
+    _create(api)
+    (delivery,) = services.webhook_event_emit(
+        partner_id=partner.pk, event_type="order.completed", data={}
+    )
+    in_flight_until = timezone.now() + timedelta(minutes=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(leased_until=in_flight_until)
+    response = api.post(f"/api/v1/webhook-deliveries/{delivery.pk}/redeliver")
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_state"
+    delivery.refresh_from_db()
+    assert not delivery.next_attempt_manual
 
 
 def test_delivery_list_query_count_is_bounded(api, partner, django_assert_max_num_queries) -> None:

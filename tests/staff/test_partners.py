@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
@@ -199,6 +201,27 @@ def test_webhook_endpoints_are_created_disabled_rotated_and_deleted_with_reasons
         "partner.webhook_rotate",
         "partner.webhook_delete",
     ]
+
+
+def test_a_redelivery_while_an_attempt_is_in_flight_is_refused_and_not_audited(
+    make_staff, client_for
+):
+    from partners.webhooks.models import WebhookDelivery
+    from partners.webhooks.services import webhook_endpoint_create, webhook_event_emit
+
+    partner = PartnerFactory()
+    webhook_endpoint_create(partner=partner, url="https://hooks.example.com/x")
+    (delivery,) = webhook_event_emit(partner_id=partner.pk, event_type="order.completed", data={})
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        leased_until=timezone.now() + timedelta(minutes=1)
+    )
+    client = client_for(make_staff(Role.ADMINISTRATOR))
+    response = client.post(
+        f"/staff/partners/{partner.pk}/deliveries/{delivery.pk}/redeliver/", follow=True
+    )
+    (message,) = response.context["messages"]
+    assert "in progress" in str(message)
+    assert not AuditLog.objects.filter(action="partner.webhook_redeliver").exists()
 
 
 def _profile_form(**overrides):
