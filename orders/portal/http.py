@@ -1,8 +1,9 @@
 """Response headers every portal page carries.
 
 The eSIM page holds an activation code, so it must never be indexed, leak its URL (which is
-the credential) to another site through ``Referer``, or sit in a shared cache; the browser
-may keep it (``private``) but asks again before reuse (``no-cache``) so the status is fresh.
+the credential) to another site through ``Referer``, or be kept in any cache: ``no-store``
+also keeps it off a shared device's disk cache and out of its back/forward cache, and every
+visit shows the current status.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def portal_response(
             response = view(request, *args, **kwargs)
             response["Referrer-Policy"] = referrer_policy
             response["X-Robots-Tag"] = "noindex, nofollow"
-            patch_cache_control(response, private=True, no_cache=True, max_age=0)
+            patch_cache_control(response, private=True, no_store=True, max_age=0)
             patch_vary_headers(response, ["Accept-Language", "Cookie", "User-Agent"])
             return response
 

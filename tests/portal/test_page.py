@@ -70,7 +70,7 @@ def test_page_headers_forbid_indexing_referrers_and_shared_caches(client, ready_
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     cache = response["Cache-Control"]
     assert "private" in cache
-    assert "no-cache" in cache
+    assert "no-store" in cache
     assert "public" not in cache
 
 
