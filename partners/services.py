@@ -354,10 +354,11 @@ def _insert(
     return entry
 
 
-def _positive(amount: Decimal) -> Decimal:
+def _not_negative(amount: Decimal) -> Decimal:
+    """The amount to the cent; a sign is the entry kind's business, so a negative is a bug."""
     value = Decimal(amount).quantize(CENT)
-    if value <= 0:
-        raise ValueError(f"a ledger amount must be positive, got {amount}")
+    if value < 0:
+        raise ValueError(f"a ledger amount must not be negative, got {amount}")
     return value
 
 
@@ -370,17 +371,20 @@ def ledger_debit(
     reference: str,
     memo: str = "",
     actor: str = "",
-) -> LedgerEntry:
+) -> LedgerEntry | None:
     """Take ``amount`` from the balance, or raise ``InsufficientBalance`` and write nothing.
 
     The partner row is locked (``SELECT … FOR UPDATE``) before the balance is read, so two
     debits racing can never both pass the check. A repeated ``reference`` returns the first
-    entry instead of charging twice.
+    entry instead of charging twice. A zero amount (a free plan) moves nothing, so nothing is
+    posted and ``None`` comes back: an entry of 0 would only clutter the statement.
     """
-    value = _positive(amount)
+    value = _not_negative(amount)
     kind = LedgerKind(kind)
     if kind not in (LedgerKind.ORDER_DEBIT, LedgerKind.ADJUSTMENT):
         raise ValueError(f"'{kind}' is not a debit")
+    if not value:
+        return None
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     existing = _existing(partner=locked, kind=kind, reference=reference)
     if existing is not None:
@@ -404,12 +408,17 @@ def ledger_credit(
     reference: str = "",
     memo: str = "",
     actor: str = "",
-) -> LedgerEntry:
-    """Add ``amount`` to the balance (top-up, refund, or a positive adjustment)."""
-    value = _positive(amount)
+) -> LedgerEntry | None:
+    """Add ``amount`` to the balance (top-up, refund, or a positive adjustment).
+
+    A zero amount (the refund of a free plan) posts nothing and returns ``None``.
+    """
+    value = _not_negative(amount)
     kind = LedgerKind(kind)
     if kind not in (LedgerKind.TOPUP, LedgerKind.REFUND, LedgerKind.ADJUSTMENT):
         raise ValueError(f"'{kind}' is not a credit")
+    if not value:
+        return None
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     existing = _existing(partner=locked, kind=kind, reference=reference)
     if existing is not None:

@@ -328,6 +328,7 @@ def top_up(request: HttpRequest, pk: int) -> HttpResponse:
                 memo=data["reason"],
                 actor=staff_user(request).get_username(),
             )
+            assert entry is not None, "TopUpForm takes at least 0.01, so an entry is posted"
             audit_record(
                 action="partner.top_up",
                 request=request,

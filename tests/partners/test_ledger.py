@@ -44,6 +44,22 @@ def test_the_balance_is_always_the_sum_of_the_ledger(postings) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("post", [ledger_debit, ledger_credit])
+def test_a_zero_amount_moves_nothing_and_posts_no_entry(post) -> None:
+    partner = PartnerFactory()
+
+    assert post(partner=partner, amount=Decimal("0"), reference="free") is None
+    assert not LedgerEntry.objects.filter(partner=partner).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("post", [ledger_debit, ledger_credit])
+def test_a_negative_amount_is_a_bug(post) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        post(partner=PartnerFactory(), amount=Decimal("-1"), reference="r")
+
+
+@pytest.mark.django_db
 def test_a_repeated_reference_changes_the_balance_once() -> None:
     partner = PartnerFactory()
     for _ in range(2):
