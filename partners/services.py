@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -50,6 +51,9 @@ __all__ = [
 SELL_PLAN = "profiles.sell_plan"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 CENT = Decimal("0.01")
+# The prefixes api_key_create issues (token_hex(6)); any other text, a NUL byte say, is no key
+# of ours and is refused before it reaches the database.
+KEY_PREFIX_SHAPE = re.compile(r"[0-9a-f]{12}")
 
 
 class InsufficientBalance(Exception):
@@ -282,7 +286,7 @@ def api_key_verify(*, presented: str) -> ApiKey | None:
     if not text.startswith(API_KEY_PREFIX):
         return None
     prefix, sep, secret = text[len(API_KEY_PREFIX) :].partition(".")
-    if not sep or not prefix or not secret:
+    if not sep or not KEY_PREFIX_SHAPE.fullmatch(prefix) or not secret:
         return None
     key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
     expected = key.hashed_secret if key else api_key_hash("no-such-key")

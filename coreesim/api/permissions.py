@@ -15,6 +15,12 @@ def _client(request: Request) -> ApiClient | None:
     return user if isinstance(user, ApiClient) else None
 
 
+def implements(view: Any, method: str | None) -> bool:
+    """Whether ``view`` has a handler for ``method`` (DRF answers 405 when it has none)."""
+    name = (method or "").lower()
+    return name in view.http_method_names and hasattr(view, name)
+
+
 class PartnerIsActive(permissions.BasePermission):
     """A suspended partner's keys still authenticate (so it learns why) but may do nothing."""
 
@@ -29,10 +35,14 @@ class HasScope(permissions.BasePermission):
     """The key must carry the scope the view names for this HTTP method.
 
     Views declare ``required_scopes = {"GET": "orders:read", "POST": "orders:write"}``; a
-    method a view does not list is refused, so a new method cannot slip out unguarded.
+    method a view implements but does not list is refused, so a new method cannot slip out
+    unguarded. A method it does not implement at all is let through to DRF, which answers 405
+    as the guide promises (a 403 would send the partner looking for a scope that cannot help).
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if not implements(view, request.method):
+            return True
         client = _client(request)
         scopes: dict[str, str] = getattr(view, "required_scopes", {})
         method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method

@@ -19,7 +19,7 @@ from coreesim.api.idempotency import (
     validate_key,
 )
 from coreesim.api.pagination import ApiCursorPagination
-from coreesim.api.permissions import HasScope, PartnerIsActive
+from coreesim.api.permissions import HasScope, PartnerIsActive, implements
 from coreesim.api.schema import PartnerAutoSchema
 from coreesim.api.throttling import ApiKeyRateThrottle, rate_limit_headers
 from coreesim.models import IdempotencyRecord
@@ -51,7 +51,8 @@ class PartnerAPIView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        if request.method in self.idempotent_methods:
+        # A method the view lacks is answered 405 and runs nothing: no key to claim.
+        if request.method in self.idempotent_methods and implements(self, request.method):
             key = validate_key(request.headers.get(HEADER))
             self._idempotency = idempotency_claim(
                 partner_id=self.client.partner_id,

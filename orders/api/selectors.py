@@ -91,7 +91,13 @@ def esim_list(
 
 
 def esim_get(*, partner_id: int, iccid: str) -> Esim:
-    """The partner's newest eSIM with this ICCID (a restocked profile may be sold again)."""
+    """The partner's newest eSIM with this ICCID (a restocked profile may be sold again).
+
+    ICCIDs are stored as ASCII digits only, so any other text names no eSIM; it is not sent to
+    the database, which refuses some of it (a NUL byte) with an error instead of no row.
+    """
+    if not (iccid.isascii() and iccid.isdigit()):
+        raise Http404("No such eSIM.")
     esim = (
         _with_facts(Esim.objects.filter(partner_id=partner_id, iccid=iccid))
         .select_related(*ESIM_RELATED)

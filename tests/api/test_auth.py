@@ -103,3 +103,24 @@ def test_every_answer_carries_rate_limit_headers(api) -> None:
     response = api.get(URL)
     assert int(response["RateLimit-Limit"]) == 600
     assert int(response["RateLimit-Remaining"]) == 599
+
+
+def test_a_nul_byte_in_the_key_prefix_is_401(partner) -> None:
+    response = PartnerClient("cesk_ab\x00cd.secret").get(URL)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_method_the_path_does_not_have_is_405_not_403(api) -> None:
+    response = api.patch("/api/v1/orders", {}, format="json")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_post_to_a_read_only_path_is_405_and_needs_no_idempotency_key(api) -> None:
+    response = api.client_post_without_key(URL, {})
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
