@@ -118,14 +118,16 @@ def esim_top_ups(*, esim: Esim) -> QuerySet[TopUp]:
 
 
 def esim_events(*, esim: Esim) -> QuerySet[ProfileEvent]:
-    """The profile's history since it was reserved for this eSIM's sale: a restocked profile's
-    earlier life belongs to whoever had it before."""
+    """The profile's history since it was last reserved, which was for this eSIM.
+
+    A restocked profile's earlier life belongs to whoever had it before — another partner's
+    sale, or this one's before a reissue or retry handed it back. Since a profile is held by one
+    eSIM at a time and only an ``available`` profile can be reserved, its newest reservation is
+    the one that gave it to this eSIM, whether at the sale, a reissue or a staff retry. The
+    bound is the event id, the order the list is paged in.
+    """
     if esim.profile_id is None:
         return ProfileEvent.objects.none()
     events = ProfileEvent.objects.filter(profile_id=esim.profile_id)
-    sold_at = (
-        events.filter(to_state=ProfileState.RESERVED, created_at__lte=esim.created_at)
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    return events.filter(created_at__gte=Subquery(sold_at))
+    reservation = events.filter(to_state=ProfileState.RESERVED).order_by("-id").values("id")[:1]
+    return events.filter(id__gte=Subquery(reservation))
