@@ -29,7 +29,10 @@ class EsimTopUpView(EsimView):
     @extend_schema(
         operation_id="esims_topup",
         summary="Add a top-up plan",
-        description="Charges the top-up's price and extends the data allowance and validity.",
+        description=(
+            "Charges the top-up's price and extends the data allowance and validity. The "
+            "top-up plan must cover the same country or region as the eSIM's plan."
+        ),
         tags=["eSIMs"],
         request=TopUpIn,
         responses={201: TopUpOut},

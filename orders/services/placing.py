@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from orders.choices import MAX_QUANTITY, MIN_QUANTITY, JobKind
 from orders.errors import (
@@ -41,7 +43,24 @@ def _lock_idempotency_key(partner: Partner, key: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"order:{partner.pk}:{key}"])
 
 
+def idempotency_key_check_alive(*, used_at: datetime, made: str) -> None:
+    """Refuse a key first used longer ago than keys live (``IDEMPOTENCY_TTL_SECONDS``, 24 h).
+
+    The API forgets the first request with the key after that, so a new one can no longer be
+    told apart from a retry: answering with the old object would pass it off as the result of
+    a request that may be a new operation. ``made`` says what the key made, for the message.
+    """
+    ttl = timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
+    if used_at <= timezone.now() - ttl:
+        hours = int(ttl.total_seconds() // 3600)
+        raise IdempotencyConflict(
+            f"this idempotency key {made} more than {hours} hours ago and keys live {hours} "
+            "hours: use a new key"
+        )
+
+
 def _replay(order: Order, *, plan_code: str, quantity: int) -> Order:
+    idempotency_key_check_alive(used_at=order.created_at, made=f"placed order {order.pk}")
     if order.plan.code != plan_code or order.quantity != quantity:
         raise IdempotencyConflict(
             "this idempotency key already placed an order for another plan or quantity"
@@ -82,7 +101,8 @@ def order_place(
     """Sell ``quantity`` eSIMs of ``plan_code`` to ``partner`` and queue their provisioning.
 
     Repeating a call with the same ``idempotency_key`` returns the first order (and charges
-    nothing again); reusing the key for another plan or quantity is ``IdempotencyConflict``.
+    nothing again); reusing the key for another plan or quantity, or once it has outlived the
+    keys' 24 hours, is ``IdempotencyConflict``.
     Raises ``InvalidQuantity``, ``PlanNotAllowed``, ``OutOfStock`` or ``InsufficientBalance``;
     after any of them nothing was charged or reserved.
 

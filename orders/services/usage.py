@@ -27,9 +27,10 @@ from orders.choices import (
 )
 from orders.errors import IdempotencyConflict, InvalidEsimState, PlanNotAllowed
 from orders.models import Esim, TopUp, UsageEvent, UsageRecord
+from orders.services.placing import idempotency_key_check_alive
 from orders.signals import announce, esim_changed, usage_threshold_reached
 from partners.models import Partner
-from partners.services import ledger_debit, partner_can_sell, plan_price_for
+from partners.services import PriceUnavailable, ledger_debit, partner_can_sell, plan_price_for
 from profiles.models import Plan
 
 logger = logging.getLogger(__name__)
@@ -37,17 +38,39 @@ logger = logging.getLogger(__name__)
 TOP_UP_STATUSES = frozenset({EsimStatus.RELEASED})
 
 
+def _check_coverage(top_up: Plan, base: Plan) -> None:
+    """A top-up adds data where the eSIM already works: the profile's network access is the
+    base plan's country or region, so a top-up for anywhere else would sell data it cannot use.
+    """
+    if (top_up.country_id, top_up.region_id) != (base.country_id, base.region_id):
+        raise PlanNotAllowed(
+            f"plan '{top_up.code}' covers {_coverage(top_up)}, but this eSIM's plan "
+            f"'{base.code}' covers {_coverage(base)}"
+        )
+
+
+def _coverage(plan: Plan) -> str:
+    if plan.country is not None:
+        return f"country {plan.country.iso2}"
+    assert plan.region is not None, "a plan covers one country or one region (check constraint)"
+    return f"region {plan.region.code}"
+
+
 @transaction.atomic
 def esim_top_up(*, esim: Esim, partner: Partner, plan_code: str, idempotency_key: str) -> TopUp:
     """Add a top-up plan to a delivered eSIM: debit, extend allowance and validity, keep history.
 
-    The same ``idempotency_key`` returns the first top-up without charging again.
+    The same ``idempotency_key`` returns the first top-up without charging again (for 24 hours,
+    as long as keys live). The top-up plan must cover the base plan's country or region.
     """
-    esim = Esim.objects.select_for_update(of=("self",)).select_related("order").get(pk=esim.pk)
+    esim = (
+        Esim.objects.select_for_update(of=("self",)).select_related("order__plan").get(pk=esim.pk)
+    )
     if esim.order.partner_id != partner.pk:
         raise InvalidEsimState("this eSIM belongs to another partner")
     existing = TopUp.objects.filter(esim=esim, idempotency_key=idempotency_key).first()
     if existing is not None:
+        idempotency_key_check_alive(used_at=existing.created_at, made=f"topped up {esim.iccid}")
         if existing.plan.code != plan_code:
             raise IdempotencyConflict("this idempotency key already topped up another plan")
         return existing
@@ -58,7 +81,11 @@ def esim_top_up(*, esim: Esim, partner: Partner, plan_code: str, idempotency_key
         raise PlanNotAllowed(f"plan '{plan_code}' is not a top-up plan on sale")
     if not partner_can_sell(partner=partner, plan=plan):
         raise PlanNotAllowed(f"plan '{plan_code}' is not sold by this partner")
-    price: Decimal = plan_price_for(partner=partner, plan=plan)
+    _check_coverage(plan, esim.order.plan)
+    try:
+        price: Decimal = plan_price_for(partner=partner, plan=plan)
+    except PriceUnavailable as exc:
+        raise PlanNotAllowed(str(exc)) from exc
 
     previous_data, previous_expiry = esim.data_mb, esim.expires_at
     new_data = (

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
+from django.db.models import F
 from PIL import Image
 
-from orders.models import Esim
+from coreesim.models import IdempotencyRecord
+from orders.models import Esim, ProvisioningJob
+from orders.services import esim_cancel, order_place, provisioning_job_run
 from partners.services import partner_balance
-from profiles.choices import ProfileState
+from profiles.choices import EventSource, ProfileState
+from profiles.models import ProfileEvent
+from profiles.services import profile_transition
+from tests.factories.partners import PartnerFactory
+from tests.factories.profiles import CountryFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +151,122 @@ def test_esim_list_query_count_does_not_grow_with_esims(
 def test_history_query_count_is_bounded(esim, stock_api, django_assert_max_num_queries) -> None:
     with django_assert_max_num_queries(6):
         assert stock_api.get(_url(esim, "/events")).json()["results"]
+
+
+def _reissued(esim: Esim, stock_api) -> Esim:
+    """Reissue over the API and run the new code's provisioning, as the worker would."""
+    stock_api.post(_url(esim, "/reissue"), {})
+    provisioning_job_run(job_id=ProvisioningJob.objects.filter(esim=esim).get().pk)
+    esim.refresh_from_db()
+    return esim
+
+
+def _states(esim: Esim, stock_api) -> list[str]:
+    return [e["to_state"] for e in stock_api.get(_url(esim, "/events")).json()["results"]]
+
+
+def test_the_history_after_a_reissue_onto_a_fresh_profile_is_this_esims(esim, stock_api) -> None:
+    old = esim.profile
+    profile_transition(
+        profile=old, to_state=ProfileState.DOWNLOADED, source=EventSource.ES2PLUS, actor="sim"
+    )
+
+    esim = _reissued(esim, stock_api)
+
+    assert esim.profile_id != old.pk
+    assert _states(esim, stock_api) == ["released", "reserved"]
+
+
+def test_the_history_after_a_reissue_leaves_out_the_profiles_earlier_buyer(
+    stock, stock_api, provisioned
+) -> None:
+    earlier_buyer = PartnerFactory(plans=[stock.plan], balance=Decimal("100.00"))
+    theirs = provisioned(
+        order_place(
+            partner=earlier_buyer, plan_code=stock.plan.code, quantity=1, idempotency_key="x"
+        )
+    ).esims.get()
+    ours = provisioned(
+        order_place(
+            partner=stock.partner, plan_code=stock.plan.code, quantity=1, idempotency_key="a"
+        )
+    ).esims.get()
+    esim_cancel(esim=theirs, actor="them", reason="changed their mind")
+
+    ours = _reissued(ours, stock_api)
+
+    assert ours.iccid == theirs.iccid
+    assert ProfileEvent.objects.filter(profile=ours.profile, to_state="cancelled").exists()
+    assert _states(ours, stock_api) == ["released", "reserved"]
+
+
+def test_an_iccid_with_a_nul_byte_is_404(stock_api) -> None:
+    response = stock_api.get("/api/v1/esims/89%00")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_free_top_up_extends_the_allowance_without_posting_a_charge(
+    esim, stock, stock_api
+) -> None:
+    plan = stock.top_up_plan(price=Decimal("0"), data_mb=512, validity_days=7)
+
+    response = stock_api.post(_url(esim, "/topups"), {"plan": plan.code})
+
+    assert response.status_code == 201
+    assert response.json()["new_data_mb"] == 1536
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+
+
+def test_a_top_up_priced_in_another_currency_is_422_and_changes_nothing(
+    esim, stock, stock_api
+) -> None:
+    plan = stock.top_up_plan(price=Decimal("2.00"), data_mb=512, validity_days=7)
+    plan.currency = "EUR"
+    plan.save()
+
+    response = stock_api.post(_url(esim, "/topups"), {"plan": plan.code})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "plan_not_allowed"
+    assert not esim.top_ups.exists()
+
+
+def test_a_top_up_for_another_country_is_422_and_changes_nothing(esim, stock, stock_api) -> None:
+    plan = stock.top_up_plan(price=Decimal("2.00"), data_mb=512, validity_days=7)
+    plan.country = CountryFactory()
+    plan.save()
+
+    response = stock_api.post(_url(esim, "/topups"), {"plan": plan.code})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "plan_not_allowed"
+    assert f"country {plan.country.iso2}" in response.json()["detail"]
+    assert not esim.top_ups.exists()
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+
+
+def test_a_top_up_for_a_region_on_a_country_esim_is_422(esim, stock, stock_api) -> None:
+    plan = stock.top_up_plan(price=Decimal("2.00"), data_mb=512, validity_days=7)
+    plan.country, plan.region = None, RegionFactory()
+    plan.save()
+
+    response = stock_api.post(_url(esim, "/topups"), {"plan": plan.code})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "plan_not_allowed"
+
+
+def test_a_top_up_key_reused_after_24_hours_is_422(esim, stock, stock_api) -> None:
+    plan = stock.top_up_plan(price=Decimal("2.00"), data_mb=512, validity_days=7)
+    stock_api.post(_url(esim, "/topups"), {"plan": plan.code}, idempotency_key="top-1")
+    esim.top_ups.update(created_at=F("created_at") - timedelta(hours=25))
+    IdempotencyRecord.objects.update(expires_at=F("expires_at") - timedelta(hours=25))
+
+    response = stock_api.post(_url(esim, "/topups"), {"plan": plan.code}, idempotency_key="top-1")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_conflict"
+    assert esim.top_ups.count() == 1
+    assert partner_balance(partner=stock.partner) == Decimal("93.00")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
-from orders.models import Order
-from partners.services import partner_balance
+from coreesim.models import IdempotencyRecord
+from orders.models import Esim, Order
+from partners.models import LedgerEntry
+from partners.services import partner_balance, price_override_set
 from tests.factories.profiles import PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +57,49 @@ def test_a_retried_order_is_replayed_not_placed_twice(stock, stock_api) -> None:
     assert second["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
     assert partner_balance(partner=stock.partner) == Decimal("95.00")
+
+
+def _a_day_passes() -> None:
+    """Age every order and stored answer by 25 hours: the keys' 24 hours are over."""
+    day = timedelta(hours=25)
+    Order.objects.update(created_at=F("created_at") - day)
+    IdempotencyRecord.objects.update(expires_at=F("expires_at") - day)
+
+
+def test_an_order_key_reused_after_24_hours_is_422_and_places_nothing(stock, stock_api) -> None:
+    first = stock_api.post(URL, _order(stock, reference="r1"), idempotency_key="order-1")
+    _a_day_passes()
+
+    again = stock_api.post(URL, _order(stock, reference="r2"), idempotency_key="order-1")
+
+    assert again.status_code == 422
+    assert again.json()["code"] == "idempotency_conflict"
+    assert f"order {first.json()['id']}" in again.json()["detail"]
+    assert Order.objects.count() == 1
+    assert partner_balance(partner=stock.partner) == Decimal("95.00")
+
+
+def test_a_free_plan_is_ordered_without_posting_a_charge(stock, stock_api) -> None:
+    price_override_set(partner=stock.partner, plan=stock.plan, price=Decimal("0"))
+
+    response = stock_api.post(URL, _order(stock, quantity=2))
+
+    assert response.status_code == 201
+    assert response.json()["total_price"] == "0.00"
+    assert not LedgerEntry.objects.filter(kind="order_debit").exists()
+    assert partner_balance(partner=stock.partner) == Decimal("100.00")
+
+
+def test_cancelling_a_free_esim_posts_no_refund(stock, stock_api, provisioned) -> None:
+    price_override_set(partner=stock.partner, plan=stock.plan, price=Decimal("0"))
+    provisioned(Order.objects.get(pk=stock_api.post(URL, _order(stock)).json()["id"]))
+    iccid = Esim.objects.get().iccid
+
+    response = stock_api.post(f"/api/v1/esims/{iccid}/cancel", {})
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
 def test_an_unknown_plan_is_422_plan_not_allowed(stock_api) -> None:
