@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from coreesim.logging import redact_value
 from coreesim.staff.models import AuditLog
-from orders.models import Esim, Order
+from orders.models import Esim, EsimReissue, Order
 from orders.portal.models import TravelerEmail
 from partners.webhooks.models import WebhookDelivery
+from profiles.choices import ProfileState
 from profiles.models import Profile, ProfileEvent
 from smdp_client.choices import NotificationPoint
 from smdp_client.models import Es2Call, Es2Notification
@@ -85,23 +86,128 @@ def _point(point_id: int) -> str:
         return f"point {point_id}"
 
 
-def esim_timeline(*, esim: Esim | None, iccid: str, profile: Profile | None) -> list[TimelineEntry]:
-    """One history merging profile events, ES2+ calls (redacted bodies), SM-DP+ notifications,
-    partner webhooks, traveler emails and staff actions; newest first."""
-    entries: list[TimelineEntry] = []
-    if profile is not None:
-        for ev in ProfileEvent.objects.filter(profile=profile).order_by("-created_at")[
-            :TIMELINE_LIMIT
-        ]:
-            entries.append(
-                TimelineEntry(
-                    ev.created_at,
-                    "event",
-                    f"{ev.from_state or '—'} → {ev.to_state}",
-                    f"{ev.get_source_display()} {ev.actor} {ev.reason}".strip(),
-                )
+@dataclass(frozen=True)
+class _Window:
+    """From ``start`` (inclusive) until ``end`` (exclusive; None = still open)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def q(self, field_name: str) -> Q:
+        bounds = Q()
+        if self.start is not None:
+            bounds &= Q(**{f"{field_name}__gte": self.start})
+        if self.end is not None:
+            bounds &= Q(**{f"{field_name}__lt": self.end})
+        return bounds
+
+
+def _reserved_by(iccid: str, at: datetime) -> datetime:
+    """When the reservation that handed the profile over at ``at`` happened: the profile is
+    reserved a moment before the eSIM (or the reissue) that takes it is written."""
+    reserved = (
+        ProfileEvent.objects.filter(
+            profile__iccid=iccid, to_state=ProfileState.RESERVED, created_at__lte=at
+        )
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return reserved or at
+
+
+def _esim_window(esim: Esim) -> _Window:
+    """The time in which ``esim`` held the profile of its ICCID.
+
+    A cancelled profile goes back to stock and may be sold again, to another partner, and
+    every timeline source but the eSIM's own rows is keyed by ICCID: without these bounds an
+    eSIM's page would show the earlier and later owners' devices, reasons and orders. The
+    window opens with the reservation that gave the ICCID to this eSIM (its order, or the
+    reissue that moved it onto this ICCID) and closes with the one that gave it to another.
+    """
+    moved_here = (
+        EsimReissue.objects.filter(esim=esim, new_iccid=esim.iccid)
+        .exclude(old_iccid=esim.iccid)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    since = moved_here or esim.created_at
+    sold_again = (
+        Esim.objects.filter(iccid=esim.iccid, created_at__gt=since)
+        .exclude(pk=esim.pk)
+        .aggregate(first=Min("created_at"))["first"]
+    )
+    reissued_to = (
+        EsimReissue.objects.filter(new_iccid=esim.iccid, created_at__gt=since)
+        .exclude(esim=esim)
+        .aggregate(first=Min("created_at"))["first"]
+    )
+    handed_on = min((t for t in (sold_again, reissued_to) if t is not None), default=None)
+    return _Window(
+        start=_reserved_by(esim.iccid, since),
+        end=_reserved_by(esim.iccid, handed_on) if handed_on is not None else None,
+    )
+
+
+def esim_timeline(*, esim: Esim) -> list[TimelineEntry]:
+    """One eSIM's history: its profile's events, ES2+ calls, SM-DP+ notifications and partner
+    webhooks while it held the ICCID, and its traveler emails and staff actions; newest first."""
+    window = _esim_window(esim)
+    entries = _iccid_entries(iccid=esim.iccid, window=window)
+    deliveries = WebhookDelivery.objects.filter(
+        window.q("created_at"), partner_id=esim.order.partner_id, payload__data__iccid=esim.iccid
+    ).order_by("-created_at")[:TIMELINE_LIMIT]
+    for d in deliveries:
+        entries.append(
+            TimelineEntry(
+                d.created_at,
+                "webhook",
+                f"Webhook {d.event_type}: {d.get_status_display()}",
+                f"{d.attempt_count} attempt(s) {d.last_status_code or ''} {d.last_error}".strip(),
             )
-    for call in Es2Call.objects.filter(iccid=iccid).order_by("-started_at")[:TIMELINE_LIMIT]:
+        )
+    for mail in TravelerEmail.objects.filter(esim=esim).order_by("-created_at")[:TIMELINE_LIMIT]:
+        entries.append(
+            TimelineEntry(
+                mail.created_at,
+                "email",
+                f"Email {mail.get_kind_display()}: {mail.get_status_display()}",
+                f"to {mail.recipient}",
+            )
+        )
+    audit = AuditLog.objects.filter(object_type="orders.esim", object_id=str(esim.pk))
+    for a in audit.order_by("-at")[:TIMELINE_LIMIT]:
+        entries.append(
+            TimelineEntry(a.at, "audit", f"Staff {a.action} by {a.actor_username}", a.reason)
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def profile_timeline(*, profile: Profile) -> list[TimelineEntry]:
+    """A profile's whole history across every eSIM that held it (staff who see every partner
+    only): events, ES2+ calls and SM-DP+ notifications; newest first."""
+    entries = _iccid_entries(iccid=profile.iccid, window=_Window())
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _iccid_entries(*, iccid: str, window: _Window) -> list[TimelineEntry]:
+    """Profile events, ES2+ calls (redacted bodies) and SM-DP+ notifications of ``iccid``."""
+    entries: list[TimelineEntry] = []
+    events = ProfileEvent.objects.filter(window.q("created_at"), profile__iccid=iccid)
+    for ev in events.order_by("-created_at")[:TIMELINE_LIMIT]:
+        entries.append(
+            TimelineEntry(
+                ev.created_at,
+                "event",
+                f"{ev.from_state or '—'} → {ev.to_state}",
+                f"{ev.get_source_display()} {ev.actor} {ev.reason}".strip(),
+            )
+        )
+    calls = Es2Call.objects.filter(window.q("started_at"), iccid=iccid)
+    for call in calls.order_by("-started_at")[:TIMELINE_LIMIT]:
         outcome = call.get_outcome_display()
         entries.append(
             TimelineEntry(
@@ -115,7 +221,8 @@ def esim_timeline(*, esim: Esim | None, iccid: str, profile: Profile | None) -> 
                 },
             )
         )
-    for n in Es2Notification.objects.filter(iccid=iccid).order_by("-received_at")[:TIMELINE_LIMIT]:
+    notifications = Es2Notification.objects.filter(window.q("received_at"), iccid=iccid)
+    for n in notifications.order_by("-received_at")[:TIMELINE_LIMIT]:
         entries.append(
             TimelineEntry(
                 n.received_at,
@@ -124,37 +231,6 @@ def esim_timeline(*, esim: Esim | None, iccid: str, profile: Profile | None) -> 
                 f"{n.get_state_display()} {n.detail}".strip(),
             )
         )
-    if esim is not None:
-        deliveries = WebhookDelivery.objects.filter(
-            partner_id=esim.order.partner_id, payload__data__iccid=iccid
-        ).order_by("-created_at")[:TIMELINE_LIMIT]
-        for d in deliveries:
-            entries.append(
-                TimelineEntry(
-                    d.created_at,
-                    "webhook",
-                    f"Webhook {d.event_type}: {d.get_status_display()}",
-                    f"{d.attempt_count} attempt(s) {d.last_status_code or ''} "
-                    f"{d.last_error}".strip(),
-                )
-            )
-        for mail in TravelerEmail.objects.filter(esim=esim).order_by("-created_at")[
-            :TIMELINE_LIMIT
-        ]:
-            entries.append(
-                TimelineEntry(
-                    mail.created_at,
-                    "email",
-                    f"Email {mail.get_kind_display()}: {mail.get_status_display()}",
-                    f"to {mail.recipient}",
-                )
-            )
-        audit = AuditLog.objects.filter(object_type="orders.esim", object_id=str(esim.pk))
-        for a in audit.order_by("-at")[:TIMELINE_LIMIT]:
-            entries.append(
-                TimelineEntry(a.at, "audit", f"Staff {a.action} by {a.actor_username}", a.reason)
-            )
-    entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
 

@@ -22,7 +22,13 @@ from orders.models import Esim, Order
 from orders.services import ResyncResult, order_retry
 from orders.staff.actions import ACTIONS
 from orders.staff.forms import OrderFilterForm
-from orders.staff.selectors import esim_search, esim_timeline, order_list, profile_search
+from orders.staff.selectors import (
+    esim_search,
+    esim_timeline,
+    order_list,
+    profile_search,
+    profile_timeline,
+)
 from partners.staff.access import visible_partner_ids
 from profiles.models import Profile
 
@@ -67,7 +73,7 @@ def esim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "staff/orders/esim.html",
         {
             "esim": esim,
-            "timeline": esim_timeline(esim=esim, iccid=esim.iccid, profile=esim.profile),
+            "timeline": esim_timeline(esim=esim),
             "actions": actions,
         },
     )
@@ -81,7 +87,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "staff/orders/profile.html",
         {
             "profile": profile,
-            "timeline": esim_timeline(esim=None, iccid=profile.iccid, profile=profile),
+            "timeline": profile_timeline(profile=profile),
         },
     )
 
