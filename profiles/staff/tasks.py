@@ -14,6 +14,7 @@ from profiles.selectors import imports_unattended
 from profiles.services.imports import ImportRefused, ImportStarted, import_run
 from profiles.staff.dashboard import STOCK_CACHE
 from profiles.staff.progress import upload_dir
+from profiles.staff.uploads import upload_discard
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ RESUME_AFTER = timedelta(minutes=5)
 )
 def staff_pool_import(*, import_id: int) -> None:
     """A refused file is an outcome (kept on the ProfileImport row), not a task failure; so
-    is a second delivery of the same task (the import runs once)."""
+    is a second delivery of the same task (the import runs once). Once the import has
+    finished, the stored upload (plain-text PIN/PUK) is deleted."""
     record = ProfileImport.objects.select_related("pool").filter(pk=import_id).first()
     if record is None:
         logger.warning("staff_import_missing", extra={"import_id": import_id})
@@ -43,6 +45,7 @@ def staff_pool_import(*, import_id: int) -> None:
     except ImportStarted:
         logger.warning("staff_import_already_started", extra={"import_id": import_id})
     finally:
+        upload_discard(import_id=import_id)
         forget(STOCK_CACHE)
 
 

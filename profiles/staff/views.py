@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import uuid
 from pathlib import Path
 
 from django.db import transaction
@@ -27,13 +26,9 @@ from profiles.models import ProfileImport
 from profiles.services.imports import import_queue
 from profiles.staff.dashboard import stock_rows
 from profiles.staff.forms import ImportForm
-from profiles.staff.progress import (
-    import_for_token,
-    import_progress,
-    upload_dir,
-    upload_path,
-)
+from profiles.staff.progress import import_for_token, import_progress, upload_path
 from profiles.staff.tasks import staff_pool_import
+from profiles.staff.uploads import upload_store
 
 C = Capability
 
@@ -49,11 +44,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         pool, upload = form.cleaned_data["pool"], form.cleaned_data["file"]
-        token = uuid.uuid4().hex
-        upload_dir().mkdir(parents=True, exist_ok=True)
-        with upload_path(token).open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        token = upload_store(upload.chunks())
         with transaction.atomic():
             record = import_queue(
                 pool=pool,

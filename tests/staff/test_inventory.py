@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import time
 
 import pytest
@@ -162,3 +163,47 @@ def test_a_second_delivery_of_the_import_task_does_not_import_again(settings, tm
     record.refresh_from_db()
     assert (record.status, record.imported) == (ImportStatus.SUCCEEDED, 1)
     assert Profile.objects.count() == 1
+
+
+def _upload(client, pool, iccids: list[str]) -> str:
+    response = client.post("/staff/inventory/imports/new/", {"pool": pool.pk, "file": _csv(iccids)})
+    assert response.status_code == 302
+    return response["Location"].rstrip("/").split("/")[-1]
+
+
+def test_an_upload_waiting_for_its_import_is_readable_by_our_user_only(
+    make_staff, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    token = _upload(client_for(make_staff(Role.INVENTORY)), ProfilePoolFactory(), [iccid_for(1)])
+
+    assert stat.S_IMODE(upload_path(token).stat().st_mode) == 0o600
+
+
+def test_the_upload_is_deleted_once_its_import_succeeded(
+    make_staff, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    token = _upload(client_for(make_staff(Role.INVENTORY)), ProfilePoolFactory(), [iccid_for(1)])
+    record = ProfileImport.objects.get(filename=str(upload_path(token)))
+
+    staff_pool_import(import_id=record.pk)
+
+    record.refresh_from_db()
+    assert record.status == ImportStatus.SUCCEEDED
+    assert not upload_path(token).exists()
+
+
+def test_the_upload_is_deleted_once_its_import_was_refused(
+    make_staff, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    bad = iccid_for(7)[:-1] + ("0" if iccid_for(7)[-1] != "0" else "1")
+    token = _upload(client_for(make_staff(Role.INVENTORY)), ProfilePoolFactory(), [bad])
+    record = ProfileImport.objects.get(filename=str(upload_path(token)))
+
+    staff_pool_import(import_id=record.pk)
+
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED
+    assert not upload_path(token).exists()
