@@ -11,10 +11,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.sessions.models import Session
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -159,10 +162,26 @@ def recovery_codes_create(*, user: User, request: HttpRequest | None = None) -> 
     return codes
 
 
+def _sessions_end(*, user: User, keep: str | None) -> None:
+    """Delete every live session of ``user`` but ``keep``. Sessions are stored signed, not
+    indexed by user, so each live one is decoded; the staff site's are the only ones."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk) and session.pk != keep
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+
+
 @transaction.atomic
 def second_factor_reset(*, user: User, request: HttpRequest, reason: str) -> None:
     """Remove a staff user's authenticator and recovery codes (lost phone): they enrol again
-    at their next login."""
+    at their next login, with their password alone.
+
+    Their sessions end too: one taken over by whoever has the phone (or the password) could
+    otherwise enrol a new authenticator right after the reset. The administrator's own
+    session is kept when they reset themselves; it needs the second factor again.
+    """
     removed = TOTPDevice.objects.filter(user=user).count()
     audit_record(
         action=AuthAction.OTP_RESET,
@@ -177,3 +196,4 @@ def second_factor_reset(*, user: User, request: HttpRequest, reason: str) -> Non
     )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    _sessions_end(user=user, keep=request.session.session_key)

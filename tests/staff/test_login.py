@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coreesim.staff.choices import AuthAction, Role
 from coreesim.staff.models import AuditLog
+from coreesim.staff.services import recovery_codes_create
 from coreesim.staff.views.audit import audit_list_view
 from tests.staff.conftest import PASSWORD, current_code
 
@@ -98,6 +99,19 @@ def test_enrolment_with_a_wrong_code_does_not_enable_the_device(make_staff):
     response = client.post("/staff/enroll/", {"token": "123456"})
     assert b"does not match" in response.content
     assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def test_recovery_codes_alone_still_need_proving_before_a_new_authenticator(make_staff):
+    user = make_staff(Role.SUPPORT, device=False)
+    recovery_codes_create(user=user)
+    client = Client()
+    assert _password(client, user).startswith("/staff/verify/")
+
+    response = client.get("/staff/enroll/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/verify/")
+    assert not TOTPDevice.objects.filter(user=user).exists()
 
 
 def test_a_recovery_code_logs_in_once(make_staff, client_for):

@@ -68,13 +68,22 @@ def test_an_administrator_resets_a_lost_second_factor_with_a_reason(make_staff, 
     from coreesim.staff.models import AuditLog
 
     admin, victim = make_staff(Role.ADMINISTRATOR), make_staff(Role.SUPPORT)
-    victim_client = client_for(victim)
     client = client_for(admin)
     assert victim.username in client.get("/staff/users/").content.decode()
     client.post(f"/staff/users/{victim.pk}/reset-2fa/", {"reason": "phone lost, ticket 42"})
     assert not TOTPDevice.objects.filter(user=victim).exists()
     assert AuditLog.objects.get(action="auth.otp_reset").reason == "phone lost, ticket 42"
-    assert victim_client.get("/staff/")["Location"].startswith("/staff/enroll/")
+
+
+def test_a_second_factor_reset_ends_the_users_sessions(make_staff, client_for):
+    admin, victim = make_staff(Role.ADMINISTRATOR), make_staff(Role.SUPPORT)
+    victim_session = client_for(victim)
+    admin_session = client_for(admin)
+
+    admin_session.post(f"/staff/users/{victim.pk}/reset-2fa/", {"reason": "phone stolen"})
+
+    assert victim_session.get("/staff/enroll/")["Location"].startswith("/staff/login/")
+    assert admin_session.get("/staff/").status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.SUPPORT, Role.FINANCE, Role.INVENTORY])

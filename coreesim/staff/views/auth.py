@@ -24,7 +24,6 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.middleware import is_verified
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coreesim.staff.access import staff_user
 from coreesim.staff.choices import AuthAction
@@ -106,9 +105,13 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 @never_cache
 def enroll_view(request: HttpRequest) -> HttpResponse:
-    """First login: add an authenticator app by QR, confirm one code, get recovery codes."""
+    """First login: add an authenticator app by QR, confirm one code, get recovery codes.
+
+    Only for a user with no confirmed device at all: one who still has recovery codes (say the
+    authenticator was deleted) proves one at verify first, else a password alone would do.
+    """
     user = staff_user(request)
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if user_has_device(user, confirmed=True):
         return HttpResponseRedirect(_with_next("staff:verify", request))
     device = totp_device_start(user=user)
     form = TokenForm(request.POST or None)

@@ -44,8 +44,8 @@ def user_reset_2fa(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "title": f"Reset the second factor of {user.username}",
             "question": f"Remove {user.username}'s authenticator and recovery codes?",
-            "consequence": "Their sessions need the second factor again; at the next login "
-            "they enrol a new authenticator with their password alone, so confirm who asks.",
+            "consequence": "Their sessions end; at the next login they enrol a new "
+            "authenticator with their password alone, so confirm who asks.",
             "form": form,
             "button": "Reset",
             "cancel_url": reverse("staff:users"),
