@@ -223,6 +223,21 @@ def test_an_idle_session_expires(make_staff, client_for):
     assert response["Location"].startswith("/staff/login/")
 
 
+@override_settings(SESSION_COOKIE_AGE=3600)
+def test_a_session_ends_at_its_time_limit_however_active(make_staff, client_for):
+    client = client_for(make_staff(Role.SUPPORT))
+    assert client.get("/staff/").status_code == 200
+    session = client.session
+    session["staff_logged_in_at"] -= 3601
+    session.save()
+
+    response = client.get("/staff/audit/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/login/?next=%2Fstaff%2Faudit%2F"
+    assert client.get("/staff/")["Location"].startswith("/staff/login/")
+
+
 def test_a_deactivated_user_is_logged_out(make_staff, client_for):
     user = make_staff(Role.SUPPORT)
     client = client_for(user)
