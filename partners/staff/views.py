@@ -439,25 +439,42 @@ def webhook_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @require(C.MANAGE_PARTNERS)
 def webhook_redeliver(request: HttpRequest, pk: int, delivery_id: int) -> HttpResponse:
+    """Send a delivery again: confirmed, with a reason (the partner receives the event twice)."""
     partner = partner_for(request.user, pk)
     delivery = get_object_or_404(WebhookDelivery, partner=partner, pk=delivery_id)
-    try:
-        with transaction.atomic():
-            webhook_delivery_redeliver(delivery=delivery)
-            audit_record(
-                action="partner.webhook_redeliver",
-                request=request,
-                target=partner,
-                after={"delivery": delivery.message_id, "event": delivery.event_type},
-            )
-    except WebhookDeliveryBusy as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Delivery {delivery.message_id} queued again.")
-    return _detail(partner)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                webhook_delivery_redeliver(delivery=delivery)
+                audit_record(
+                    action="partner.webhook_redeliver",
+                    request=request,
+                    target=partner,
+                    after={"delivery": delivery.message_id, "event": delivery.event_type},
+                    reason=form.cleaned_data["reason"],
+                    reason_required=True,
+                )
+        except WebhookDeliveryBusy as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Delivery {delivery.message_id} queued again.")
+        return _detail(partner)
+    return render(
+        request,
+        "staff/includes/confirm.html",
+        {
+            "title": f"Redeliver {delivery.event_type}",
+            "question": f"Send the {delivery.event_type} event {delivery.message_id} to "
+            f"{partner.name} again?",
+            "consequence": "The partner receives it once more, with the same webhook-id.",
+            "form": form,
+            "button": "Redeliver",
+            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
+        },
+    )
 
 
 @require_POST

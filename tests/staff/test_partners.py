@@ -217,11 +217,57 @@ def test_a_redelivery_while_an_attempt_is_in_flight_is_refused_and_not_audited(
     )
     client = client_for(make_staff(Role.ADMINISTRATOR))
     response = client.post(
-        f"/staff/partners/{partner.pk}/deliveries/{delivery.pk}/redeliver/", follow=True
+        f"/staff/partners/{partner.pk}/deliveries/{delivery.pk}/redeliver/",
+        {"reason": "receiver fixed"},
+        follow=True,
     )
     (message,) = response.context["messages"]
     assert "in progress" in str(message)
     assert not AuditLog.objects.filter(action="partner.webhook_redeliver").exists()
+
+
+@pytest.fixture
+def failed_delivery(settings):
+    from partners.webhooks.models import WebhookDelivery
+    from partners.webhooks.services import webhook_endpoint_create, webhook_endpoint_test
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    endpoint, _ = webhook_endpoint_create(
+        partner=PartnerFactory(), url="https://hooks.example.com/x"
+    )
+    delivery = webhook_endpoint_test(endpoint=endpoint)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", next_attempt_at=None)
+    return delivery
+
+
+def test_redelivery_asks_for_a_reason_and_without_one_changes_nothing(
+    make_staff, client_for, failed_delivery
+):
+    client = client_for(make_staff(Role.ADMINISTRATOR))
+    url = f"/staff/partners/{failed_delivery.partner_id}/deliveries/{failed_delivery.pk}/redeliver/"
+    assert b'name="reason"' in client.get(url).content
+
+    response = client.post(url, {"reason": ""})
+
+    assert response.status_code == 200
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.status == "failed"
+    assert not AuditLog.objects.filter(action="partner.webhook_redeliver").exists()
+
+
+def test_redelivery_with_a_reason_queues_the_delivery_and_audits_the_reason(
+    make_staff, client_for, failed_delivery
+):
+    client = client_for(make_staff(Role.ADMINISTRATOR))
+    url = f"/staff/partners/{failed_delivery.partner_id}/deliveries/{failed_delivery.pk}/redeliver/"
+
+    response = client.post(url, {"reason": "receiver fixed, ticket 7"})
+
+    assert response["Location"] == f"/staff/partners/{failed_delivery.partner_id}/"
+    failed_delivery.refresh_from_db()
+    assert failed_delivery.status == "pending"
+    entry = AuditLog.objects.get(action="partner.webhook_redeliver")
+    assert entry.reason == "receiver fixed, ticket 7"
 
 
 def _profile_form(**overrides):
