@@ -41,7 +41,7 @@ class StaffSessionAgeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and self._too_old(request):
             logout(request)
-            if request.path.startswith(GUARDED_PREFIXES):
+            if request.path_info.startswith(GUARDED_PREFIXES):
                 messages.info(request, "Your session reached its time limit; please log in again.")
                 url = reverse("staff:login")
                 if request.method == "GET":
