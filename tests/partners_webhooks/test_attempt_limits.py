@@ -14,32 +14,20 @@ from billiard.pool import SIG_SOFT_TIMEOUT, soft_timeout_sighandler
 from django.utils import timezone
 
 from partners.webhooks import services
-from partners.webhooks.choices import DeliveryStatus, WebhookEventType
+from partners.webhooks.choices import DeliveryStatus
 from tests.partners_webhooks.receiver import webhook_receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dev_targets")]
 
 
-@pytest.fixture(autouse=True)
-def _dev_targets(settings):
-    settings.WEBHOOK_ALLOW_HTTP = True
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    settings.WEBHOOK_TIMEOUT_SECONDS = 5.0
-
-
-def _emit(partner):
-    (delivery,) = services.webhook_event_emit(
-        partner_id=partner.pk, event_type=WebhookEventType.ORDER_COMPLETED, data={"order_id": 1}
-    )
-    return delivery
-
-
-def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(partner, settings) -> None:
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
+    emit_one, partner, settings
+) -> None:
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
     with webhook_receiver() as receiver:
         receiver.drip = 3.0
         services.webhook_endpoint_create(partner=partner, url=receiver.url)
-        delivery = _emit(partner)
+        delivery = emit_one(partner)
         started = time.monotonic()
         attempt = services.webhook_deliver(delivery_id=delivery.pk)
         elapsed = time.monotonic() - started
@@ -53,6 +41,7 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(partner, sett
 
 
 def test_celerys_soft_time_limit_during_an_attempt_is_logged_as_a_failed_attempt(
+    emit_one,
     partner,
 ) -> None:
     """The worker's soft time limit arrives as a signal whose handler raises in the task."""
@@ -62,7 +51,7 @@ def test_celerys_soft_time_limit_during_an_attempt_is_logged_as_a_failed_attempt
         with webhook_receiver() as receiver:
             receiver.delay = 3.0
             services.webhook_endpoint_create(partner=partner, url=receiver.url)
-            delivery = _emit(partner)
+            delivery = emit_one(partner)
             limit.start()
             attempt = services.webhook_deliver(delivery_id=delivery.pk)
     finally:
@@ -93,11 +82,13 @@ def dns_for_buecher(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-def test_an_idn_host_is_resolved_and_called_by_its_punycode_name(partner, dns_for_buecher) -> None:
+def test_an_idn_host_is_resolved_and_called_by_its_punycode_name(
+    emit_one, partner, dns_for_buecher
+) -> None:
     with webhook_receiver() as receiver:
         port = receiver.url.split(":")[2].split("/")[0]
         services.webhook_endpoint_create(partner=partner, url=f"http://bücher.example:{port}/h")
-        delivery = _emit(partner)
+        delivery = emit_one(partner)
         attempt = services.webhook_deliver(delivery_id=delivery.pk)
     assert attempt is not None
     assert attempt.succeeded

@@ -14,14 +14,7 @@ from partners.webhooks.choices import DeliveryStatus, EndpointStatus, WebhookEve
 from partners.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.partners_webhooks.receiver import webhook_receiver
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _dev_targets(settings):
-    settings.WEBHOOK_ALLOW_HTTP = True
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    settings.WEBHOOK_TIMEOUT_SECONDS = 5.0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dev_targets")]
 
 
 def _emit(partner, event=WebhookEventType.ORDER_COMPLETED, data=None):

@@ -10,34 +10,21 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from partners.webhooks import services
-from partners.webhooks.choices import DeliveryStatus, WebhookEventType
+from partners.webhooks.choices import DeliveryStatus
 from partners.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.partners_webhooks.receiver import webhook_receiver
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _dev_targets(settings):
-    settings.WEBHOOK_ALLOW_HTTP = True
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    settings.WEBHOOK_TIMEOUT_SECONDS = 5.0
-
-
-def _emit(partner):
-    (delivery,) = services.webhook_event_emit(
-        partner_id=partner.pk, event_type=WebhookEventType.ORDER_COMPLETED, data={"order_id": 1}
-    )
-    return delivery
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dev_targets")]
 
 
 def test_a_failed_redelivery_of_a_pending_delivery_keeps_its_next_automatic_attempt(
+    emit_one,
     partner,
 ) -> None:
     with webhook_receiver() as receiver:
         receiver.status = 503
         services.webhook_endpoint_create(partner=partner, url=receiver.url)
-        delivery = _emit(partner)
+        delivery = emit_one(partner)
         services.webhook_deliver(delivery_id=delivery.pk)
         delivery.refresh_from_db()
         scheduled = delivery.next_attempt_at
@@ -51,11 +38,11 @@ def test_a_failed_redelivery_of_a_pending_delivery_keeps_its_next_automatic_atte
     assert delivery.next_attempt_at == scheduled
 
 
-def test_a_manual_attempt_does_not_use_up_a_step_of_the_retry_schedule(partner) -> None:
+def test_a_manual_attempt_does_not_use_up_a_step_of_the_retry_schedule(emit_one, partner) -> None:
     with webhook_receiver() as receiver:
         receiver.status = 503
         services.webhook_endpoint_create(partner=partner, url=receiver.url)
-        delivery = _emit(partner)
+        delivery = emit_one(partner)
         services.webhook_deliver(delivery_id=delivery.pk)
         services.webhook_delivery_redeliver(delivery=delivery)
         services.webhook_deliver(delivery_id=delivery.pk)
@@ -69,7 +56,7 @@ def test_a_manual_attempt_does_not_use_up_a_step_of_the_retry_schedule(partner) 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_redelivery_while_an_attempt_is_in_flight_is_refused(partner) -> None:
+def test_a_redelivery_while_an_attempt_is_in_flight_is_refused(emit_one, partner) -> None:
     attempts = []
 
     def worker(delivery_id: int) -> None:
@@ -81,7 +68,7 @@ def test_a_redelivery_while_an_attempt_is_in_flight_is_refused(partner) -> None:
     with webhook_receiver() as receiver:
         receiver.delay = 1.0
         services.webhook_endpoint_create(partner=partner, url=receiver.url)
-        delivery = _emit(partner)
+        delivery = emit_one(partner)
         sending = threading.Thread(target=worker, args=(delivery.pk,))
         sending.start()
         while not receiver.requests:
@@ -95,9 +82,9 @@ def test_a_redelivery_while_an_attempt_is_in_flight_is_refused(partner) -> None:
     assert delivery.leased_until is None
 
 
-def test_two_attempts_of_a_delivery_cannot_share_a_number(partner) -> None:
+def test_two_attempts_of_a_delivery_cannot_share_a_number(emit_one, partner) -> None:
     services.webhook_endpoint_create(partner=partner, url="https://a.example.com/h")
-    delivery = _emit(partner)
+    delivery = emit_one(partner)
     fields = {"delivery": delivery, "number": 1, "started_at": timezone.now(), "latency_ms": 5}
     WebhookAttempt.objects.create(succeeded=False, **fields)
     with pytest.raises(IntegrityError):
