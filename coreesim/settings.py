@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from coreesim.client_address import networks_parse
 from coreesim.crypto import parse_keys
@@ -294,8 +295,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Task modules outside the apps' own tasks.py (autodiscovery finds only those).
 CELERY_IMPORTS = ["profiles.staff.tasks"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Two queues, each with its own worker (Procfile): webhook deliveries wait on partners' receivers
+# (up to WEBHOOK_TIMEOUT_SECONDS an attempt), so a dead or slow one must never hold up
+# provisioning, ES2+ notifications or the heartbeat on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, WEBHOOK_QUEUE)
+)
+CELERY_TASK_ROUTES = {"partners.webhook_*": {"queue": WEBHOOK_QUEUE}}
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 30.0
+WEBHOOK_SWEEP_SECONDS = 10.0
 CELERY_BEAT_SCHEDULE = {
     # Proves end to end that beat, the broker and a worker all run; /readyz shows its age.
     "worker-heartbeat": {
@@ -317,7 +329,11 @@ CELERY_BEAT_SCHEDULE = {
     # portal: re-ring traveler emails whose first doorbell was lost (broker down at commit).
     "portal-traveler-email-sweep": {"task": "portal.traveler_email_sweep", "schedule": 300.0},
     # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
-    "webhook-deliveries-sweep": {"task": "partners.webhook_deliveries_sweep", "schedule": 10.0},
+    "webhook-deliveries-sweep": {
+        "task": "partners.webhook_deliveries_sweep",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
+        "options": {"expires": WEBHOOK_SWEEP_SECONDS},
+    },
     "idempotency-purge": {"task": "coreesim.idempotency_purge", "schedule": 3600.0},
     # profiles: fold the stock counters' delta rows (exact without it, just more rows to sum).
     # profiles: staff uploads whose task was lost or whose worker died go to a worker again.

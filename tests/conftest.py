@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,13 +18,20 @@ from tests.factories.staff import verified_client
 
 @pytest.fixture
 def celery_worker(transactional_db: None) -> Iterator[object]:
-    """A worker thread consuming from the configured Redis broker.
+    """A worker thread consuming from the configured Redis broker: both queues, the default one
+    and the webhooks one, which `make run` serves with two separate workers.
 
     Needs ``transactional_db`` because the worker reads what the test committed through its
     own database connection.
     """
     celery_app.control.purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as w:
+    with start_worker(
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        queues=[settings.CELERY_TASK_DEFAULT_QUEUE, settings.WEBHOOK_QUEUE],
+    ) as w:
         yield w
 
 
