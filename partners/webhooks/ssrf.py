@@ -12,11 +12,17 @@ A host name with non-ASCII letters (``bücher.example``) is checked, resolved an
 IDNA form (``xn--bcher-kva.example``, UTS 46 as browsers do): that is the name DNS, the TLS
 certificate and the receiver's ``Host`` header know, and the HTTP headers cannot carry the
 Unicode spelling. A name that has no IDNA form is refused when the endpoint is saved.
+
+What DNS answered stays ours: a refusal after resolution tells the partner only
+``TARGET_REFUSED`` (it is stored on the attempt the API returns), and the detail (the host does
+not resolve, or resolves to a private address) goes to our log. Otherwise a partner could point
+an endpoint at our internal names and read our DNS from the attempts.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
@@ -35,6 +41,9 @@ METADATA_ADDRESSES = frozenset(
     }
 )
 BLOCKED_HOSTNAMES = frozenset({"localhost", "metadata.google.internal", "metadata"})
+TARGET_REFUSED = "the target address is not allowed"
+
+logger = logging.getLogger(__name__)
 
 
 class UnsafeTarget(ValueError):
@@ -123,6 +132,12 @@ def url_check(url: str) -> SplitResult:
     return parts
 
 
+def _refuse_resolved(host: str, reason: str) -> UnsafeTarget:
+    """The partner's error says no more than ``TARGET_REFUSED``; why is in our log only."""
+    logger.warning("webhook_target_refused", extra={"host": host, "reason": reason})
+    return UnsafeTarget(TARGET_REFUSED)
+
+
 def target_resolve(url: str) -> ResolvedTarget:
     """Resolve the host and refuse if ANY of its addresses is forbidden."""
     parts = url_check(url)
@@ -131,12 +146,12 @@ def target_resolve(url: str) -> ResolvedTarget:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeTarget(f"the host '{host}' does not resolve") from exc
+        raise _refuse_resolved(host, "does not resolve") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:
-        raise UnsafeTarget(f"the host '{host}' does not resolve")
+        raise _refuse_resolved(host, "does not resolve")
     for address in addresses:
         refusal = address_refusal(address)
         if refusal:
-            raise UnsafeTarget(f"the host '{host}' resolves to {refusal}")
+            raise _refuse_resolved(host, f"resolves to {refusal} ({address})")
     return ResolvedTarget(url=parts, host=host, port=port, address=addresses[0])

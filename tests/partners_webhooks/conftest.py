@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -37,3 +38,19 @@ def emit_one() -> Callable[[Any], WebhookDelivery]:
         return delivery
 
     return emit
+
+
+@pytest.fixture
+def internal_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our network's DNS: ``db.corp.example`` is an internal server (10.0.0.5); no other name
+    of that domain exists."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "db.corp.example":
+            return real("10.0.0.5", port, *args, **kwargs)
+        if str(host).endswith(".example"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

@@ -125,6 +125,23 @@ def test_a_loopback_receiver_is_refused_when_private_targets_are_not_allowed(
     assert receiver.requests == []
 
 
+@pytest.mark.usefixtures("internal_dns")
+def test_the_partner_cannot_tell_an_internal_host_from_one_that_does_not_exist(
+    partner, settings
+) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    errors = []
+    for url in ("https://db.corp.example/h", "https://nowhere.corp.example/h"):
+        endpoint, _ = services.webhook_endpoint_create(partner=partner, url=url)
+        delivery = services.webhook_endpoint_test(endpoint=endpoint)
+        attempt = services.webhook_deliver(delivery_id=delivery.pk)
+        assert attempt is not None
+        delivery.refresh_from_db()
+        errors.append((attempt.error, delivery.last_error))
+    refused = "refused: the target address is not allowed"
+    assert errors == [(refused, refused), (refused, refused)]
+
+
 def test_the_retry_schedule_spans_about_three_days() -> None:
     total = sum(services.RETRY_SCHEDULE)
     assert timedelta(days=2.5) < timedelta(seconds=total) < timedelta(days=3.5)

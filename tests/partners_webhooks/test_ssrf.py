@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 import pytest
 
@@ -65,9 +66,43 @@ def test_a_public_https_url_passes_the_shape_check() -> None:
 
 
 @pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f000001"])
-def test_obfuscated_loopback_hosts_are_refused_after_resolution(host: str) -> None:
-    with pytest.raises(UnsafeTarget, match="loopback"):
+def test_obfuscated_loopback_hosts_are_refused_after_resolution(host: str, caplog) -> None:
+    with pytest.raises(UnsafeTarget):
         target_resolve(f"https://{host}/x")
+    assert "resolves to a loopback address" in caplog.records[-1].reason
+
+
+@pytest.mark.usefixtures("internal_dns")
+def test_an_internal_name_and_a_name_that_does_not_resolve_are_refused_alike() -> None:
+    """What our DNS answered must not reach the partner, or endpoints become a DNS probe."""
+    refusals = []
+    for url in ("https://db.corp.example/x", "https://nowhere.corp.example/x"):
+        with pytest.raises(UnsafeTarget) as caught:
+            target_resolve(url)
+        refusals.append(str(caught.value))
+    assert refusals == ["the target address is not allowed"] * 2
+
+
+@pytest.mark.usefixtures("internal_dns")
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("db.corp.example", "resolves to a private address (10.0.0.5)"),
+        ("nowhere.corp.example", "does not resolve"),
+    ],
+)
+def test_why_a_resolved_host_was_refused_goes_to_our_log(host: str, reason: str, caplog) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="partners.webhooks.ssrf"),
+        pytest.raises(UnsafeTarget),
+    ):
+        target_resolve(f"https://{host}/x")
+    (record,) = caplog.records
+    assert (record.getMessage(), record.host, record.reason) == (
+        "webhook_target_refused",
+        host,
+        reason,
+    )
 
 
 def test_loopback_http_is_refused_when_development_allowances_are_off() -> None:
