@@ -116,6 +116,19 @@ def test_unknown_iccid_at_the_smdp_fails_the_esim_quarantines_and_refunds(stock,
     assert order.refunded_amount == Decimal("5.00")
 
 
+def test_iccid_in_use_at_the_smdp_fails_the_esim_quarantines_and_refunds(stock, sim) -> None:
+    sim.fault(function="downloadOrder", action="fail", subjectCode="8.2.1", reasonCode="3.3")
+
+    order = _run(_order(stock))
+
+    esim = order.esims.get()
+    assert esim.failure_code == "8.2.1/3.3"
+    assert esim.failure_outcome == FailureOutcome.QUARANTINED
+    assert stock.profile_state(esim.iccid) == ProfileState.ERROR
+    assert partner_balance(partner=stock.partner) == Decimal("100.00")
+    assert order.refunded_amount == Decimal("5.00")
+
+
 def test_refusal_after_download_cancels_at_the_smdp_and_restocks(stock, sim) -> None:
     sim.fault(function="confirmOrder", action="fail", subjectCode="8.1.1", reasonCode="3.8")
 

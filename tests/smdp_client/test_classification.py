@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 
 from coreesim.tasks import TransientError
 from smdp_client.choices import CallOutcome, FailureAction, TransportFailure
@@ -12,6 +15,7 @@ from smdp_client.models import Es2Call, FailureRule
 from smdp_client.simulator.faults import MALFORMED_KINDS
 from tests.factories.smdp_client import SmdpServerFactory, iccid_sequence
 
+IN_USE_MIGRATION = import_module("smdp_client.migrations.0004_iccid_in_use_flags_profile")
 ICCID = iccid_sequence(3)
 EID = "89049032000000000000000000000077"
 OTHER_EID = "89049032000000000000000000000078"
@@ -40,6 +44,38 @@ def test_iccid_already_in_use_is_not_retryable(server, sim):
 
     assert error.code == ("8.2.1", "3.3")
     assert error.retryable is False
+
+
+def test_iccid_already_in_use_flags_our_profile_record(server, sim):
+    sim.set_profile(ICCID, state="Allocated")
+
+    error = refusal(lambda: Es2Client(server).download_order(iccid=ICCID))
+
+    assert error.action == FailureAction.FLAG_PROFILE
+
+
+def _in_use_rule() -> FailureRule:
+    return FailureRule.objects.get(subject_code="8.2.1", reason_code="3.3")
+
+
+def test_the_in_use_migration_makes_the_seeded_rule_flag_the_profile(db):
+    FailureRule.objects.filter(pk=_in_use_rule().pk).update(**IN_USE_MIGRATION.SEEDED)
+
+    IN_USE_MIGRATION.quarantine(django_apps, None)
+
+    rule = _in_use_rule()
+    assert rule.action == FailureAction.FLAG_PROFILE
+    assert rule.meaning == IN_USE_MIGRATION.QUARANTINE["meaning"]
+
+
+def test_the_in_use_migration_leaves_a_rule_staff_edited_alone(db):
+    edited = {"retryable": False, "action": "none", "meaning": "Staff: a partner SM-DP+ race"}
+    FailureRule.objects.filter(pk=_in_use_rule().pk).update(**edited)
+
+    IN_USE_MIGRATION.quarantine(django_apps, None)
+
+    rule = _in_use_rule()
+    assert (rule.retryable, rule.action, rule.meaning) == tuple(edited.values())
 
 
 def test_refused_eid_is_not_retryable(server, sim):
