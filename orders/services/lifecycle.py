@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from coreesim.logging import redact_text
 from orders.choices import EsimStatus, EsimStep, JobKind
 from orders.errors import InvalidEsimState, OutOfStock
 from orders.models import Esim, EsimReissue, Order
@@ -116,7 +117,8 @@ def _cancel_at_smdp(esim: Esim, final: FinalProfileStatus) -> None:
     try:
         es2_cancel_order(server=profile.pool.smdp_server, iccid=esim.iccid, final_status=final)
     except Es2Error as exc:
-        raise InvalidEsimState(f"the SM-DP+ refused CancelOrder: {exc}") from exc
+        # The message reaches the partner's API answer: redacted as the call log keeps it.
+        raise InvalidEsimState(f"the SM-DP+ refused CancelOrder: {redact_text(str(exc))}") from exc
 
 
 def esim_cancel(*, esim: Esim, actor: str, reason: str) -> Esim:

@@ -8,9 +8,9 @@ call instead of repeating one the SM-DP+ already executed.
 Failures:
 - transport failures and retryable refusals raise ``TransientError``: the task retries with
   backoff and the lease is released for it;
-- business refusals fail the eSIM with the SM-DP+'s words, give the profile back to stock (after
-  a CancelOrder if the SM-DP+ already holds it) or quarantine it when the profile record itself
-  is in doubt, and refund the partner for it;
+- business refusals fail the eSIM with the SM-DP+'s words (secrets redacted), give the profile
+  back to stock (after a CancelOrder if the SM-DP+ already holds it) or quarantine it when the
+  profile record itself is in doubt, and refund the partner for it;
 - when no eSIM of the order is left in progress the order settles as completed,
   partially_completed or failed.
 """
@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from coreesim.logging import redact_text
 from coreesim.secrets import reveal
 from coreesim.tasks import TransientError
 from orders.activation import activation_code_build
@@ -193,11 +194,18 @@ def esim_release(
 
 
 def _failure_text(error: Es2Error | str) -> tuple[str, str]:
+    """The code and words stored on the eSIM and the profile's history, redacted as the call log.
+
+    Partners and staff read them, and an SM-DP+ may quote a matching ID or an activation code in
+    its message; the call log keeps the same words with the same redaction.
+    """
     if isinstance(error, Es2FunctionError):
-        return f"{error.subject_code}/{error.reason_code}", error.message or str(error)
-    if isinstance(error, Es2ProtocolError):
-        return "protocol", str(error)
-    return "", str(error)
+        code, text = f"{error.subject_code}/{error.reason_code}", error.message or str(error)
+    elif isinstance(error, Es2ProtocolError):
+        code, text = "protocol", str(error)
+    else:
+        code, text = "", str(error)
+    return code, redact_text(text)
 
 
 def _should_quarantine(esim: Esim, error: Es2Error | str) -> bool:

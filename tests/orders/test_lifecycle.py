@@ -176,6 +176,22 @@ def test_cancel_of_an_installed_esim_is_refused(esim: Esim, install) -> None:
     assert not Es2Call.objects.filter(function="cancelOrder").exists()
 
 
+def test_a_cancel_the_smdp_refuses_is_reported_with_its_message_redacted(esim: Esim, sim) -> None:
+    sim.fault(
+        function="cancelOrder",
+        action="fail",
+        subjectCode="8.9",
+        reasonCode="5.1",
+        message="cannot cancel LPA:1$smdp.example$K2H3-7QW9-ZX4M",
+    )
+
+    with pytest.raises(InvalidEsimState) as refused:
+        esim_cancel(esim=esim, **ACTOR)
+
+    assert "8.9/5.1" in str(refused.value)
+    assert "K2H3-7QW9-ZX4M" not in str(refused.value)
+
+
 def test_cancelled_profile_can_be_sold_again(esim: Esim, stock: Stock) -> None:
     profile = esim.profile
     esim_cancel(esim=esim, **ACTOR)

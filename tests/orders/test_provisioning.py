@@ -15,6 +15,7 @@ from orders.models import Esim, Order, ProvisioningJob
 from orders.services import order_place, orders_resolve_stuck, provisioning_job_run
 from partners.services import partner_balance
 from profiles.choices import ProfileState
+from profiles.models import ProfileEvent
 from smdp_client.choices import CallOutcome
 from smdp_client.models import Es2Call, SmdpServer
 from tests.factories.orders import Stock, make_stock
@@ -127,6 +128,23 @@ def test_iccid_in_use_at_the_smdp_fails_the_esim_quarantines_and_refunds(stock, 
     assert stock.profile_state(esim.iccid) == ProfileState.ERROR
     assert partner_balance(partner=stock.partner) == Decimal("100.00")
     assert order.refunded_amount == Decimal("5.00")
+
+
+def test_smdp_message_is_kept_on_the_esim_redacted_like_the_call_log(stock, sim) -> None:
+    sim.fault(
+        function="confirmOrder",
+        action="fail",
+        subjectCode="8.2.6",
+        reasonCode="3.3",
+        message="matchingId: K2H3-7QW9-ZX4M already in use by LPA:1$smdp.example$K2H3-7QW9-ZX4M",
+    )
+
+    esim = _run(_order(stock)).esims.get()
+
+    assert "K2H3-7QW9-ZX4M" not in esim.failure_reason
+    assert esim.failure_reason == Es2Call.objects.get(function="confirmOrder").message
+    history = ProfileEvent.objects.filter(profile__iccid=esim.iccid)
+    assert "K2H3-7QW9-ZX4M" not in str(list(history.values_list("reason", "payload")))
 
 
 def test_refusal_after_download_cancels_at_the_smdp_and_restocks(stock, sim) -> None:
