@@ -20,7 +20,8 @@ from profiles.models import Profile, ProfileEvent
 from smdp_client.choices import NotificationPoint
 from smdp_client.models import Es2Call, Es2Notification
 
-DIGITS = re.compile(r"^\d+$")
+# ASCII digits only (``\d`` takes any Unicode digit, which no ICCID, EID or order number has).
+DIGITS = re.compile(r"[0-9]+")
 EID_LENGTH = 32
 MIN_ICCID_PREFIX = 18
 ORDER_ID_DIGITS = 18
@@ -43,12 +44,12 @@ def esim_search(*, q: str, partner_ids: list[int] | None) -> QuerySet[Esim]:
         return qs.none()
     if "@" in q:
         return qs.filter(order__traveler_email__iexact=q).order_by("-id")
-    if DIGITS.match(q) and len(q) == EID_LENGTH:
+    if DIGITS.fullmatch(q) and len(q) == EID_LENGTH:
         order_ids = Order.objects.filter(eid=q).values("pk")
         return (qs.filter(eid=q) | qs.filter(order_id__in=order_ids)).order_by("-id")
-    if DIGITS.match(q) and len(q) >= MIN_ICCID_PREFIX:
+    if DIGITS.fullmatch(q) and len(q) >= MIN_ICCID_PREFIX:
         return qs.filter(iccid__startswith=q).order_by("-id")
-    if DIGITS.match(q) and len(q) <= ORDER_ID_DIGITS:
+    if DIGITS.fullmatch(q) and len(q) <= ORDER_ID_DIGITS:
         by_reference = Order.objects.filter(reference=q).values("pk")
         return qs.filter(
             order_id__in=[int(q), *by_reference.values_list("pk", flat=True)]
@@ -59,7 +60,7 @@ def esim_search(*, q: str, partner_ids: list[int] | None) -> QuerySet[Esim]:
 def profile_search(*, q: str) -> QuerySet[Profile]:
     """Profiles (sold or in stock) whose ICCID starts with ``q``."""
     q = q.strip()
-    if not (DIGITS.match(q) and MIN_ICCID_PREFIX <= len(q) < EID_LENGTH):
+    if not (DIGITS.fullmatch(q) and MIN_ICCID_PREFIX <= len(q) < EID_LENGTH):
         return Profile.objects.none()
     return Profile.objects.filter(iccid__startswith=q).select_related("pool").order_by("iccid")
 

@@ -67,7 +67,8 @@ class Profile(models.Model):
         "ICCID",
         max_length=MAX_DIGITS,
         db_collation="C",
-        validators=[RegexValidator(r"^\d{19,20}$")],
+        # ASCII digits, matched whole: ``\d`` takes any Unicode digit and ``$`` a trailing newline.
+        validators=[RegexValidator(r"\A[0-9]{19,20}\Z")],
         help_text="Unique through profile_unique_iccid. Collated bytewise: digits sort the same, "
         "comparisons are cheaper and that one index also serves prefix search",
     )

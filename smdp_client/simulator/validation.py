@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 FUNCTIONS = ("downloadOrder", "confirmOrder", "cancelOrder", "releaseProfile")
-ADMIN_PROTOCOL = re.compile(r"^gsma/rsp/v2\.\d+\.\d+$")
-ICCID = re.compile(r"^(?:\d{19}F?|\d{20})$")
-EID = re.compile(r"^\d{32}$")
-MATCHING_ID = re.compile(r"^[0-9A-Z-]{1,255}$")
+# Matched whole (``fullmatch``) with ASCII digits, as ``smdp_client.wire`` checks what we send:
+# ``\d`` takes any Unicode digit and ``$`` matches before a trailing newline, and a strict
+# SM-DP+ refuses both.
+ADMIN_PROTOCOL = re.compile(r"gsma/rsp/v2\.[0-9]+\.[0-9]+")
+ICCID = re.compile(r"[0-9]{19}F?|[0-9]{20}")
+EID = re.compile(r"[0-9]{32}")
+MATCHING_ID = re.compile(r"[0-9A-Z-]{1,255}")
 FQDN = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+    r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
 
 # Subject codes (SGP.22) of the elements we check.
@@ -94,7 +97,7 @@ def check_http(method: str, path: str, headers: Any, body: bytes) -> tuple[str, 
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
             raise HttpRefusal(415, "the only charset accepted is UTF-8")
     protocol = headers.get("X-Admin-Protocol") or ""
-    if not ADMIN_PROTOCOL.match(protocol):
+    if not ADMIN_PROTOCOL.fullmatch(protocol):
         raise HttpRefusal(400, "X-Admin-Protocol must be gsma/rsp/v2.<minor>.<patch>")
     try:
         parsed = json.loads(body.decode("utf-8"))
@@ -142,13 +145,13 @@ def _check_value(name: str, kind: str, value: Any, subject: str) -> Any:
         return value
     if not isinstance(value, str):
         raise invalid("must be a string")
-    if kind == "iccid" and not ICCID.match(value):
+    if kind == "iccid" and not ICCID.fullmatch(value):
         raise invalid("must be 19 or 20 digits (a 19-digit ICCID may end in F)")
-    if kind == "eid" and not EID.match(value):
+    if kind == "eid" and not EID.fullmatch(value):
         raise invalid("must be 32 digits")
-    if kind == "matching_id" and not MATCHING_ID.match(value):
+    if kind == "matching_id" and not MATCHING_ID.fullmatch(value):
         raise invalid("may only hold 0-9, A-Z and '-'")
-    if kind == "fqdn" and not FQDN.match(value):
+    if kind == "fqdn" and not FQDN.fullmatch(value):
         raise invalid("must be a fully qualified domain name")
     if kind == "final_status" and value not in ("Available", "Unavailable"):
         raise invalid("must be Available or Unavailable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from profiles.models import Profile
@@ -56,3 +57,19 @@ def test_an_iccid_prefix_search_is_answered_from_the_unique_index() -> None:
 
     assert "profile_unique_iccid" in plan
     assert "Index Cond: (((iccid)::text >= '8988'::text)" in plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "iccid",
+    ["\u0660" * 19, f"{iccid_for(1)}\n"],
+    ids=["non-ASCII digits", "a trailing newline"],
+)
+def test_full_clean_refuses_an_iccid_that_is_not_ascii_digits_only(iccid: str) -> None:
+    profile = ProfileFactory()
+    profile.iccid = iccid
+
+    with pytest.raises(ValidationError) as refused:
+        profile.full_clean()
+
+    assert set(refused.value.message_dict) == {"iccid"}

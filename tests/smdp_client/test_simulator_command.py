@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +117,21 @@ def test_a_reused_function_call_identifier_is_refused(process_url):
         "already used"
         in response.json()["header"]["functionExecutionStatus"]["statusCodeData"]["message"]
     )
+
+
+@pytest.mark.parametrize(
+    ("function", "fields", "subject"),
+    [
+        ("releaseProfile", {"iccid": "٨" * 19}, "8.2.1"),
+        ("releaseProfile", {"iccid": f"{ICCID}\n"}, "8.2.1"),
+        ("downloadOrder", {"iccid": ICCID, "eid": "٨" * 32}, "8.1.1"),
+    ],
+    ids=["ICCID in non-ASCII digits", "ICCID with a trailing newline", "EID in non-ASCII digits"],
+)
+def test_an_identifier_that_is_not_ascii_digits_only_is_an_invalid_element(
+    process_url, function, fields, subject
+):
+    response = post(process_url, function, envelope(str(uuid.uuid4()), **fields), GOOD_HEADERS)
+
+    data = response.json()["header"]["functionExecutionStatus"]["statusCodeData"]
+    assert (data["subjectCode"], data["reasonCode"]) == (subject, "2.1")

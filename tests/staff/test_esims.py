@@ -45,6 +45,19 @@ def test_search_finds_by_traveler_email_and_order_number(make_staff, client_for,
         assert response["Location"] == f"/staff/orders/esims/{esim.pk}/", q
 
 
+def test_a_reference_in_non_ascii_digits_is_searched_as_a_reference_not_an_iccid(
+    make_staff, client_for, esim
+):
+    esim.order.reference = "٨٩٤٤" * 5
+    esim.order.save()
+
+    response = client_for(make_staff(Role.SUPPORT)).get(
+        "/staff/orders/esims/", {"q": esim.order.reference}
+    )
+
+    assert response["Location"] == f"/staff/orders/esims/{esim.pk}/"
+
+
 def test_an_unsold_profile_is_found_by_its_iccid(make_staff, client_for, esim):
     from profiles.models import Profile
 
