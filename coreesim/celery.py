@@ -29,5 +29,10 @@ def use_django_logging(**kwargs: Any) -> None:
 
 @signals.worker_ready.connect
 def announce_worker(sender: Any, **kwargs: Any) -> None:
-    """Beat's first heartbeat comes one interval after start; this one makes /readyz green now."""
-    sender.app.send_task("coreesim.heartbeat")
+    """Beat's first heartbeat comes one interval after start; these make /readyz green now.
+
+    One per queue this worker consumes, sent to that queue: the webhooks worker vouches for the
+    webhooks queue only.
+    """
+    for queue in sender.task_consumer.queues:
+        sender.app.send_task("coreesim.heartbeat", args=(queue.name,), queue=queue.name)

@@ -2,9 +2,12 @@
 
 ``/healthz`` answers while the process can serve a request at all; ``/readyz`` checks every
 dependency the product needs and names the ones that failed, so an orchestrator (and a human)
-knows why traffic should not come here yet. It also shows when a Celery worker last ran the
-beat heartbeat: informative only (the web can serve without a worker), but it is the first
-thing to look at when orders are accepted and nothing gets provisioned.
+knows why traffic should not come here yet. It also shows, for each Celery queue, when its
+worker last ran the beat heartbeat, and answers 503 naming a queue whose heartbeat is stale:
+two workers serve two queues (``WORKER_QUEUES``), and a dead webhooks worker must not hide
+behind a live default one while partners stop hearing about their orders. A queue never heard
+from since Redis started is ``unknown`` and does not fail readiness: Redis being down is the
+redis check's failure, and after a restart the next beat (30 s) answers.
 """
 
 from __future__ import annotations
@@ -68,10 +71,13 @@ CHECKS: dict[str, Callable[[], str]] = {
 }
 
 
-def worker_heartbeat() -> dict[str, object]:
-    """``ok`` if a worker ran the heartbeat within three beat intervals, else ``stale``."""
+def worker_heartbeat(queue: str) -> dict[str, object]:
+    """``ok`` if ``queue``'s worker ran the heartbeat within three beat intervals, else ``stale``.
+
+    Three intervals, so one late or expired beat (a busy worker) is not yet an alarm.
+    """
     try:
-        seen = last_heartbeat()
+        seen = last_heartbeat(queue)
     except Exception as exc:  # Redis down: already reported by the redis check
         return {"status": "unknown", "error": f"{type(exc).__name__}: {exc}"[:300]}
     if seen is None:
@@ -102,6 +108,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # any failure means "not ready", reported by name
             results[name] = {"status": "fail", "error": f"{type(exc).__name__}: {exc}"[:300]}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    ready = all(r["status"] == "ok" for r in results.values())
-    body = {"status": "ok" if ready else "fail", "checks": results, "worker": worker_heartbeat()}
+    workers = {queue: worker_heartbeat(queue) for queue in settings.WORKER_QUEUES}
+    ready = all(r["status"] == "ok" for r in results.values()) and all(
+        w["status"] != "stale" for w in workers.values()
+    )
+    body = {"status": "ok" if ready else "fail", "checks": results, "workers": workers}
     return JsonResponse(body, status=200 if ready else 503)

@@ -300,20 +300,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # provisioning, ES2+ notifications or the heartbeat on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 WEBHOOK_QUEUE = "webhooks"
-CELERY_TASK_QUEUES = tuple(
-    Queue(name, Exchange(name), routing_key=name)
-    for name in (CELERY_TASK_DEFAULT_QUEUE, WEBHOOK_QUEUE)
-)
+WORKER_QUEUES = (CELERY_TASK_DEFAULT_QUEUE, WEBHOOK_QUEUE)
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in WORKER_QUEUES)
 CELERY_TASK_ROUTES = {"partners.webhook_*": {"queue": WEBHOOK_QUEUE}}
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 30.0
 WEBHOOK_SWEEP_SECONDS = 10.0
 CELERY_BEAT_SCHEDULE = {
-    # Proves end to end that beat, the broker and a worker all run; /readyz shows its age.
-    "worker-heartbeat": {
-        "task": "coreesim.heartbeat",
-        "schedule": WORKER_HEARTBEAT_SECONDS,
-        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    # One per queue: proves end to end that beat, the broker and the worker serving that queue
+    # all run; /readyz shows each one's age and fails naming a queue whose worker went quiet.
+    **{
+        f"worker-heartbeat-{queue}": {
+            "task": "coreesim.heartbeat",
+            "schedule": WORKER_HEARTBEAT_SECONDS,
+            "args": (queue,),
+            "options": {"queue": queue, "expires": WORKER_HEARTBEAT_SECONDS},
+        }
+        for queue in WORKER_QUEUES
     },
     # ES2+ notifications stored while the broker was unreachable get applied after all.
     "es2-notification-sweep": {

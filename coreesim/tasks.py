@@ -11,7 +11,7 @@ from celery import Task, shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-HEARTBEAT_CACHE_KEY = "coreesim:worker-heartbeat"
+HEARTBEAT_CACHE_KEY = "coreesim:worker-heartbeat:{queue}"
 
 
 class TransientError(Exception):
@@ -36,18 +36,19 @@ class ResilientTask(Task):
 
 
 @shared_task(name="coreesim.heartbeat", ignore_result=True)
-def heartbeat() -> str:
-    """Record that a worker took a task off the broker just now (beat sends one every 30 s).
+def heartbeat(queue: str) -> str:
+    """Record that the worker serving ``queue`` took a task off the broker just now.
 
-    ``/readyz`` reports the age of the last beat, so "the web answers but nothing is being
-    provisioned" (worker or beat down) is visible at a glance.
+    Beat sends one to every queue in ``WORKER_QUEUES`` every 30 s, routed to that queue, so only
+    a worker consuming it can run it; ``/readyz`` reports each queue's age, and a worker that
+    died (say the webhooks one, while provisioning goes on) shows by name.
     """
     now = timezone.now().isoformat()
-    cache.set(HEARTBEAT_CACHE_KEY, now, timeout=None)
+    cache.set(HEARTBEAT_CACHE_KEY.format(queue=queue), now, timeout=None)
     return now
 
 
-def last_heartbeat() -> datetime | None:
-    """When a worker last ran ``heartbeat``; None if never (or the cache was flushed)."""
-    value = cache.get(HEARTBEAT_CACHE_KEY)
+def last_heartbeat(queue: str) -> datetime | None:
+    """When a worker last ran ``heartbeat`` for ``queue``; None if never (or Redis was emptied)."""
+    value = cache.get(HEARTBEAT_CACHE_KEY.format(queue=queue))
     return datetime.fromisoformat(value) if value else None

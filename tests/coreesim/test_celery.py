@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -61,17 +62,20 @@ def test_every_task_has_a_soft_and_a_hard_time_limit():
 
 
 def test_the_broker_is_the_configured_redis():
-    from django.conf import settings
-
     assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL
     assert settings.CELERY_BROKER_URL.startswith("redis://")
 
 
-def test_beat_sends_the_heartbeat_on_a_schedule_written_in_code():
-    entry = celery_app.conf.beat_schedule["worker-heartbeat"]
+def test_beat_sends_a_heartbeat_to_every_worker_queue_on_a_schedule_written_in_code():
+    schedule = celery_app.conf.beat_schedule
+    entries = [schedule[f"worker-heartbeat-{queue}"] for queue in settings.WORKER_QUEUES]
 
-    assert entry["task"] == heartbeat.name
-    assert entry["schedule"] > 0
+    assert settings.WORKER_QUEUES == ("celery", "webhooks")
+    for queue, entry in zip(settings.WORKER_QUEUES, entries, strict=True):
+        assert entry["task"] == heartbeat.name
+        assert entry["args"] == (queue,)
+        assert entry["options"]["queue"] == queue
+        assert entry["schedule"] > 0
 
 
 def test_resilient_tasks_retry_transient_errors_with_backoff_and_jitter():
@@ -82,16 +86,21 @@ def test_resilient_tasks_retry_transient_errors_with_backoff_and_jitter():
 
 
 @pytest.mark.worker
-def test_the_heartbeat_runs_on_a_real_worker_and_readyz_reports_it(celery_worker, client):
-    cache.delete(HEARTBEAT_CACHE_KEY)
+def test_each_queue_heartbeat_runs_on_a_real_worker_and_readyz_reports_both(celery_worker, client):
+    keys = [HEARTBEAT_CACHE_KEY.format(queue=queue) for queue in settings.WORKER_QUEUES]
+    cache.delete_many(keys)
     before = timezone.now()
 
-    heartbeat.delay()
+    for queue in settings.WORKER_QUEUES:
+        entry = celery_app.conf.beat_schedule[f"worker-heartbeat-{queue}"]
+        celery_app.send_task(entry["task"], args=entry["args"], **entry["options"])
 
-    assert wait_until(lambda: cache.get(HEARTBEAT_CACHE_KEY) is not None)
-    worker = client.get("/readyz").json()["worker"]
-    assert worker["status"] == "ok"
-    assert worker["last_heartbeat"] >= before.isoformat()
+    assert wait_until(lambda: all(cache.get(key) is not None for key in keys))
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    for worker in response.json()["workers"].values():
+        assert worker["status"] == "ok"
+        assert worker["last_heartbeat"] >= before.isoformat()
 
 
 @pytest.mark.worker

@@ -1,12 +1,17 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import override_settings
 from django.utils import timezone
 
 from coreesim.tasks import HEARTBEAT_CACHE_KEY
+
+
+def beat_seen(queue: str, ago: timedelta) -> None:
+    cache.set(HEARTBEAT_CACHE_KEY.format(queue=queue), (timezone.now() - ago).isoformat())
 
 
 def test_healthz_answers_ok_without_touching_dependencies(client):
@@ -75,29 +80,65 @@ def test_readyz_answers_503_and_names_the_database_when_it_is_unreachable(client
 
 
 @pytest.mark.django_db
-def test_readyz_shows_when_a_worker_last_ran_the_heartbeat(client):
-    cache.set(HEARTBEAT_CACHE_KEY, (timezone.now() - timedelta(seconds=5)).isoformat())
-
-    worker = client.get("/readyz").json()["worker"]
-
-    assert worker["status"] == "ok"
-    assert 4 <= worker["age_seconds"] < 60
-
-
-@pytest.mark.django_db
-def test_readyz_calls_an_old_heartbeat_stale_without_failing_readiness(client):
-    cache.set(HEARTBEAT_CACHE_KEY, (timezone.now() - timedelta(minutes=10)).isoformat())
+def test_readyz_shows_when_each_queue_worker_last_ran_the_heartbeat(client):
+    beat_seen("celery", timedelta(seconds=5))
+    beat_seen("webhooks", timedelta(seconds=20))
 
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json()["worker"]["status"] == "stale"
+    workers = response.json()["workers"]
+    assert set(workers) == {"celery", "webhooks"}
+    assert workers["celery"]["status"] == "ok"
+    assert 4 <= workers["celery"]["age_seconds"] < 19
+    assert workers["webhooks"]["status"] == "ok"
+    assert 19 <= workers["webhooks"]["age_seconds"] < 60
 
 
 @pytest.mark.django_db
-def test_readyz_says_unknown_when_no_worker_has_ever_run(client):
-    cache.delete(HEARTBEAT_CACHE_KEY)
+def test_readyz_answers_503_naming_the_webhooks_worker_when_its_heartbeat_is_stale(client):
+    beat_seen("celery", timedelta(seconds=5))
+    beat_seen("webhooks", timedelta(minutes=10))
 
-    worker = client.get("/readyz").json()["worker"]
+    response = client.get("/readyz")
 
-    assert worker == {"status": "unknown", "last_heartbeat": None}
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["workers"]["webhooks"]["status"] == "stale"
+    assert body["workers"]["celery"]["status"] == "ok"
+    assert all(check["status"] == "ok" for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_naming_the_default_worker_when_its_heartbeat_is_stale(client):
+    beat_seen("celery", timedelta(minutes=10))
+    beat_seen("webhooks", timedelta(seconds=5))
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["workers"]["celery"]["status"] == "stale"
+    assert response.json()["workers"]["webhooks"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_calls_a_heartbeat_stale_after_three_beat_intervals(client):
+    beat_seen("celery", timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS - 5))
+    beat_seen("webhooks", timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS + 5))
+
+    workers = client.get("/readyz").json()["workers"]
+
+    assert workers["celery"]["status"] == "ok"
+    assert workers["webhooks"]["status"] == "stale"
+
+
+@pytest.mark.django_db
+def test_readyz_says_unknown_for_a_queue_no_worker_has_ever_served_without_failing(client):
+    beat_seen("celery", timedelta(seconds=5))
+    cache.delete(HEARTBEAT_CACHE_KEY.format(queue="webhooks"))
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["workers"]["webhooks"] == {"status": "unknown", "last_heartbeat": None}
