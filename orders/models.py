@@ -160,7 +160,10 @@ class Esim(models.Model):
     activation_code = EncryptedTextField()
     confirmation_required = models.BooleanField(default=False)
     failure_code = models.CharField(max_length=32, blank=True, help_text="subject/reason")
-    failure_reason = models.TextField(blank=True, help_text="The SM-DP+'s words, verbatim")
+    failure_reason = models.TextField(
+        blank=True,
+        help_text="The SM-DP+'s words, secrets in them (activation codes, matching IDs) redacted",
+    )
     failure_outcome = models.CharField(max_length=16, blank=True, choices=FailureOutcome.choices)
     attempts = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(

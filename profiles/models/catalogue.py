@@ -15,7 +15,9 @@ from django.db.models import Q
 
 from profiles.choices import CoverageKind
 
-currency_code = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as USD or EUR.")
+# \A…\Z and explicit ASCII classes: ``$`` also matches before a trailing newline and ``\d``
+# takes any Unicode digit (Arabic-Indic ones too); an SM-DP+ or a partner understands neither.
+currency_code = RegexValidator(r"\A[A-Z]{3}\Z", "Use an ISO 4217 code such as USD or EUR.")
 
 
 class Country(models.Model):
@@ -53,8 +55,8 @@ class Network(models.Model):
 
     operator = models.CharField(max_length=100)
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="networks")
-    mcc = models.CharField(max_length=3, validators=[RegexValidator(r"^\d{3}$")])
-    mnc = models.CharField(max_length=3, validators=[RegexValidator(r"^\d{2,3}$")])
+    mcc = models.CharField(max_length=3, validators=[RegexValidator(r"\A[0-9]{3}\Z")])
+    mnc = models.CharField(max_length=3, validators=[RegexValidator(r"\A[0-9]{2,3}\Z")])
     lte = models.BooleanField("4G", default=True)
     nr = models.BooleanField("5G", default=False)
 
