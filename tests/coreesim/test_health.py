@@ -23,6 +23,9 @@ def test_healthz_answers_ok_without_touching_dependencies(client):
 
 @pytest.mark.django_db
 def test_readyz_reports_every_dependency_green(client):
+    beat_seen("celery", timedelta(seconds=5))
+    beat_seen("webhooks", timedelta(seconds=5))
+
     response = client.get("/readyz")
 
     assert response.status_code == 200
