@@ -99,30 +99,17 @@ def test_readyz_shows_when_each_queue_worker_last_ran_the_heartbeat(client):
 
 
 @pytest.mark.django_db
-def test_readyz_answers_503_naming_the_webhooks_worker_when_its_heartbeat_is_stale(client):
+def test_readyz_names_a_queue_whose_worker_went_quiet_without_failing(client):
+    """Informative: the web can take orders without a worker; alerting is for the operator."""
     beat_seen("celery", timedelta(seconds=5))
     beat_seen("webhooks", timedelta(minutes=10))
 
     response = client.get("/readyz")
 
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "fail"
     assert body["workers"]["webhooks"]["status"] == "stale"
     assert body["workers"]["celery"]["status"] == "ok"
-    assert all(check["status"] == "ok" for check in body["checks"].values())
-
-
-@pytest.mark.django_db
-def test_readyz_answers_503_naming_the_default_worker_when_its_heartbeat_is_stale(client):
-    beat_seen("celery", timedelta(minutes=10))
-    beat_seen("webhooks", timedelta(seconds=5))
-
-    response = client.get("/readyz")
-
-    assert response.status_code == 503
-    assert response.json()["workers"]["celery"]["status"] == "stale"
-    assert response.json()["workers"]["webhooks"]["status"] == "ok"
 
 
 @pytest.mark.django_db
