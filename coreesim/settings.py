@@ -329,8 +329,13 @@ CELERY_BEAT_SCHEDULE = {
     "orders-resolve-stuck": {"task": "orders.resolve_stuck", "schedule": 300.0},
     "orders-expire-esims": {"task": "orders.expire_esims", "schedule": 600.0},
     "orders-expiry-notices": {"task": "orders.expiry_notices", "schedule": 3600.0},
-    # portal: re-ring traveler emails whose first doorbell was lost (broker down at commit).
-    "portal-traveler-email-sweep": {"task": "portal.traveler_email_sweep", "schedule": 300.0},
+    # portal: send traveler emails whose retry is due or whose first doorbell was lost; every
+    # minute because the retry schedule starts at one minute (orders/portal/services.py).
+    "portal-traveler-email-sweep": {
+        "task": "portal.traveler_email_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     # partner API: send due webhook deliveries (new ones the doorbell missed, and retries).
     "webhook-deliveries-sweep": {
         "task": "partners.webhook_deliveries_sweep",

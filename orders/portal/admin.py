@@ -39,7 +39,16 @@ class EsimAccessTokenAdmin(admin.ModelAdmin):
 
 @admin.register(TravelerEmail)
 class TravelerEmailAdmin(admin.ModelAdmin):
-    list_display = ("esim", "kind", "status", "language", "attempts", "created_at", "sent_at")
+    list_display = (
+        "esim",
+        "kind",
+        "status",
+        "language",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "sent_at",
+    )
     list_filter = ("kind", "status", "language")
     readonly_fields = [f.name for f in TravelerEmail._meta.fields]
 

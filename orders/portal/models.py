@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from coreesim.fields import EncryptedTextField
 from orders.portal.choices import ONCE_PER_ESIM, EmailKind, EmailStatus
@@ -57,6 +58,11 @@ class TravelerEmail(models.Model):
     recipient = models.EmailField()
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the sweep sends it if still pending: the next retry after a failure "
+        "(services.email_retry_delay), or a lost first doorbell",
+    )
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -72,9 +78,9 @@ class TravelerEmail(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["created_at"],
+                fields=["next_attempt_at"],
                 condition=Q(status=EmailStatus.PENDING),
-                name="traveler_email_pending",
+                name="traveler_email_due",
             )
         ]
 

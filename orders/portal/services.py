@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from coreesim.tasks import TransientError
 from orders.portal import facts
 from orders.portal.choices import ONCE_PER_ESIM, EmailKind, EmailStatus
 from orders.portal.emails import email_message_build
@@ -18,9 +17,32 @@ from orders.portal.tokens import token_digest, token_generate
 
 logger = logging.getLogger(__name__)
 
-# A pending email older than this was probably never handed to a worker (broker down).
+# A pending email rung this long ago and still not tried was probably never handed to a worker
+# (broker down, or the worker lost it): the sweep rings it again.
 OUTBOX_GRACE = timedelta(minutes=10)
-MAX_ATTEMPTS = 12
+
+# The retry schedule of a traveler email, see ``email_retry_delay``.
+RETRY_FIRST_DELAY = timedelta(minutes=1)
+RETRY_MAX_DELAY = timedelta(hours=1)
+RETRY_GIVE_UP_AFTER = timedelta(hours=24)
+
+
+def email_retry_delay(failures: int) -> timedelta | None:
+    """How long to wait after an email's ``failures``-th failed attempt; ``None``: give up.
+
+    "eSIM ready" is the traveler's only copy of their activation code, so a mail-server outage
+    of an evening must not lose it: waits double from a minute (a blip is over quickly), are
+    capped at an hour (a long outage costs one attempt an hour, not a storm), and the email is
+    given up only once the waits add up to a day, when staff are surely looking. Counted in
+    attempts rather than wall-clock time, so an email is never given up on because the workers
+    were down, only after it was really tried the whole day.
+    """
+    waited = timedelta(0)
+    delay = RETRY_FIRST_DELAY
+    for n in range(failures):
+        delay = min(RETRY_FIRST_DELAY * 2 ** min(n, 16), RETRY_MAX_DELAY)
+        waited += delay
+    return delay if waited <= RETRY_GIVE_UP_AFTER else None
 
 
 @transaction.atomic
@@ -77,7 +99,12 @@ def traveler_email_queue(
         logger.info("portal_email_skipped_no_recipient", extra={"esim": esim.pk, "kind": kind})
         return None
     access = access_token_issue(esim=esim)
-    fields = {"recipient": recipient, "language": language or access.language}
+    fields = {
+        "recipient": recipient,
+        "language": language or access.language,
+        # The doorbell rung after commit sends it; the sweep looks only if that was lost.
+        "next_attempt_at": timezone.now() + OUTBOX_GRACE,
+    }
     if kind in ONCE_PER_ESIM:
         email, created = TravelerEmail.objects.get_or_create(
             esim=esim, kind=kind, occasion=occasion, defaults=fields
@@ -108,13 +135,14 @@ def page_link_request(*, email: str, reference: str, language: str) -> None:
     logger.info("portal_find_requested", extra={"matched": len(matched)})
 
 
-def traveler_email_deliver(*, email_id: int, final: bool = False) -> None:
-    """Send one outbox email unless it was sent already.
+def traveler_email_deliver(*, email_id: int) -> None:
+    """Try once to send one outbox email unless it was sent already.
 
     The row stays locked while the mail server talks, so two workers given the same email
-    (a retry and a sweep) never both send it. A mail-server failure is recorded and raised as
-    ``TransientError`` for the task to retry; on the ``final`` attempt the row becomes
-    ``failed`` for staff to see.
+    never both send it. A mail-server failure is recorded and the next attempt scheduled on the
+    row (``email_retry_delay``) for the sweep to make; once the schedule is used up the row
+    becomes ``failed`` for staff to see. Nothing is raised: retries live in the database, not
+    in Celery, so a sweep and a retry can never run two schedules for one email.
     """
     from orders.portal.selectors import email_content
 
@@ -134,28 +162,42 @@ def traveler_email_deliver(*, email_id: int, final: bool = False) -> None:
             email.last_error = ""
             email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
     except (smtplib.SMTPException, OSError) as exc:
-        _record_failure(email_id=email_id, error=exc, final=final)
-        raise TransientError(f"mail server: {type(exc).__name__}") from exc
+        _record_failure(email_id=email_id, error=exc)
+        return
     logger.info("portal_email_sent", extra={"email": email_id, "kind": email.kind})
 
 
-def _record_failure(*, email_id: int, error: Exception, final: bool) -> None:
-    email = TravelerEmail.objects.get(pk=email_id)
+@transaction.atomic
+def _record_failure(*, email_id: int, error: Exception) -> None:
+    email = TravelerEmail.objects.select_for_update().get(pk=email_id)
     email.attempts += 1
     email.last_error = f"{type(error).__name__}: {error}"[:500]
-    if final or email.attempts >= MAX_ATTEMPTS:
+    delay = email_retry_delay(email.attempts)
+    if delay is None:
         email.status = EmailStatus.FAILED
-    email.save(update_fields=["attempts", "last_error", "status"])
+    else:
+        email.next_attempt_at = timezone.now() + delay
+    email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
     logger.warning(
         "portal_email_failed",
-        extra={"email": email_id, "attempts": email.attempts, "final": final},
+        extra={"email": email_id, "attempts": email.attempts, "status": email.status},
     )
 
 
-def traveler_email_pending_ids() -> list[int]:
-    cutoff = timezone.now() - OUTBOX_GRACE
-    return list(
-        TravelerEmail.objects.filter(
-            status=EmailStatus.PENDING, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS
-        ).values_list("pk", flat=True)[:500]
+@transaction.atomic
+def traveler_email_due_claim(*, now: datetime | None = None) -> list[int]:
+    """The pending emails whose next attempt is due, each claimed for ``OUTBOX_GRACE``.
+
+    Claiming pushes ``next_attempt_at`` past the next sweeps, so a row the sweep has rung is
+    not rung again while its worker is on it; if that doorbell is lost, the row is due again
+    after the grace.
+    """
+    now = now or timezone.now()
+    ids = list(
+        TravelerEmail.objects.select_for_update(skip_locked=True)
+        .filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
     )
+    TravelerEmail.objects.filter(pk__in=ids).update(next_attempt_at=now + OUTBOX_GRACE)
+    return ids

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
-from coreesim.tasks import TransientError
 from orders.choices import UsageEventKind
 from orders.models import Esim
 from orders.portal import services
 from orders.portal.choices import EmailKind, EmailStatus
 from orders.portal.emails import QR_CONTENT_ID
 from orders.portal.models import EsimAccessToken, TravelerEmail
+from orders.portal.tasks import traveler_email_sweep
 from orders.signals import esim_released, usage_threshold_reached
 from tests.portal.mail_parts import decode_cid_qr, parse, text_of
 
@@ -44,6 +46,7 @@ def test_released_esim_gets_a_ready_email_whose_cid_qr_scans_to_the_code(celery_
         assert ready_esim.path in body
     assert f"cid:{QR_CONTENT_ID}" in html
     email = TravelerEmail.objects.get(esim=ready_esim.esim, kind=EmailKind.ESIM_READY)
+    _wait_for_attempts(email, 1)
     assert email.status == EmailStatus.SENT
 
 
@@ -96,39 +99,103 @@ def test_an_order_without_traveler_email_queues_nothing(ready_esim):
     assert services.traveler_email_queue(esim=ready_esim.esim, kind=EmailKind.ESIM_READY) is None
 
 
-@override_settings(
+# A mail server that refuses connections: nothing listens on the discard port.
+mail_server_down = override_settings(
     EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     EMAIL_HOST="127.0.0.1",
     EMAIL_PORT=9,
     EMAIL_TIMEOUT=2,
 )
-def test_a_mail_server_failure_is_recorded_and_retried(ready_esim):
-    email = TravelerEmail.objects.create(
+
+
+def _pending_email(ready_esim) -> TravelerEmail:
+    services.access_token_issue(esim=ready_esim.esim)
+    return TravelerEmail.objects.create(
         esim=ready_esim.esim, kind=EmailKind.ESIM_READY, recipient="t@example.com", language="en"
     )
-    services.access_token_issue(esim=ready_esim.esim)
-    with pytest.raises(TransientError):
-        services.traveler_email_deliver(email_id=email.pk)
+
+
+def _wait_for_attempts(email: TravelerEmail, count: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        email.refresh_from_db()
+        if email.attempts >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{email.attempts} of {count} attempts made")
+
+
+@mail_server_down
+def test_a_mail_server_failure_is_recorded_and_the_next_attempt_scheduled_a_minute_later(
+    ready_esim,
+):
+    email = _pending_email(ready_esim)
+    before = timezone.now()
+    services.traveler_email_deliver(email_id=email.pk)
     email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.PENDING, 1)
     assert "ConnectionRefusedError" in email.last_error
+    assert email.next_attempt_at >= before + timedelta(minutes=1)
 
 
-@override_settings(
-    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-    EMAIL_HOST="127.0.0.1",
-    EMAIL_PORT=9,
-    EMAIL_TIMEOUT=2,
-)
-def test_the_final_failed_attempt_marks_the_email_failed(ready_esim):
-    email = TravelerEmail.objects.create(
-        esim=ready_esim.esim, kind=EmailKind.ESIM_READY, recipient="t@example.com", language="en"
-    )
-    services.access_token_issue(esim=ready_esim.esim)
-    with pytest.raises(TransientError):
-        services.traveler_email_deliver(email_id=email.pk, final=True)
+@pytest.mark.worker
+def test_an_email_that_failed_while_the_mail_server_was_down_is_sent_once_it_is_back(
+    celery_worker, ready_esim
+):
+    with mail_server_down:
+        email = services.traveler_email_queue(esim=ready_esim.esim, kind=EmailKind.ESIM_READY)
+        _wait_for_attempts(email, 1)
+    assert email.status == EmailStatus.PENDING
+    TravelerEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    traveler_email_sweep.delay()
+    _wait_for_outbox(1)
+    _wait_for_attempts(email, 2)
+    assert (email.status, email.attempts) == (EmailStatus.SENT, 2)
+    assert mail.outbox[0].to == [ready_esim.traveler_email]
+
+
+@mail_server_down
+def test_the_sweep_leaves_an_email_alone_until_its_scheduled_retry_is_due(ready_esim):
+    email = _pending_email(ready_esim)
+    services.traveler_email_deliver(email_id=email.pk)
+    assert traveler_email_sweep() == 0
+
+
+def test_the_sweep_rings_for_a_due_email_once_not_again_at_its_next_run(ready_esim):
+    email = _pending_email(ready_esim)
+    assert traveler_email_sweep() == 1
+    assert traveler_email_sweep() == 0
     email.refresh_from_db()
-    assert email.status == EmailStatus.FAILED
+    assert email.status == EmailStatus.PENDING
+
+
+def test_the_sweep_rings_again_for_an_email_whose_doorbell_was_lost(ready_esim):
+    email = services.traveler_email_queue(esim=ready_esim.esim, kind=EmailKind.ESIM_READY)
+    assert traveler_email_sweep() == 0
+    later = timezone.now() + services.OUTBOX_GRACE
+    assert services.traveler_email_due_claim(now=later) == [email.pk]
+
+
+def test_retries_wait_from_a_minute_doubling_to_an_hour_and_stop_after_a_day():
+    waits = [services.email_retry_delay(n) for n in range(1, 29)]
+    minutes = [w.total_seconds() / 60 for w in waits]
+    assert minutes[:8] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert set(minutes[6:]) == {60}
+    assert timedelta(hours=23) < sum(waits, timedelta(0)) <= timedelta(hours=24)
+    assert services.email_retry_delay(29) is None
+
+
+@mail_server_down
+def test_an_email_is_failed_only_once_its_day_of_retries_is_used_up(ready_esim):
+    email = _pending_email(ready_esim)
+    for _ in range(28):
+        services.traveler_email_deliver(email_id=email.pk)
+        email.refresh_from_db()
+        assert email.status == EmailStatus.PENDING
+    services.traveler_email_deliver(email_id=email.pk)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.FAILED, 29)
+    assert traveler_email_sweep() == 0
 
 
 def test_a_sent_email_is_not_sent_again(ready_esim):
@@ -136,16 +203,6 @@ def test_a_sent_email_is_not_sent_again(ready_esim):
     services.traveler_email_deliver(email_id=email.pk)
     services.traveler_email_deliver(email_id=email.pk)
     assert len(mail.outbox) == 1
-
-
-def test_the_sweep_finds_pending_emails_whose_doorbell_was_lost(ready_esim):
-    email = TravelerEmail.objects.create(
-        esim=ready_esim.esim, kind=EmailKind.ESIM_READY, recipient="t@example.com", language="en"
-    )
-    TravelerEmail.objects.filter(pk=email.pk).update(
-        created_at=email.created_at - services.OUTBOX_GRACE * 2
-    )
-    assert services.traveler_email_pending_ids() == [email.pk]
 
 
 def test_the_sweep_is_scheduled_on_beat():
