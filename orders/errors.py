@@ -65,3 +65,9 @@ __all__ = [
     "OutOfStock",
     "PlanNotAllowed",
 ]
+
+
+class NoFailedEmail(OrderError):
+    """Staff asked to resend an eSIM's failed traveler emails and none has failed."""
+
+    code = ErrorCode.CONFLICT

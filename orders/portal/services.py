@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
+from orders.errors import NoFailedEmail
 from orders.portal import facts
 from orders.portal.choices import ONCE_PER_ESIM, EmailKind, EmailStatus
 from orders.portal.emails import email_message_build
@@ -116,6 +118,34 @@ def traveler_email_queue(
     logger.info("portal_email_queued", extra={"esim": esim.pk, "kind": kind, "email": email.pk})
     transaction.on_commit(lambda: _ring(email.pk))
     return email
+
+
+@transaction.atomic
+def traveler_email_resend_failed(*, esim: facts.Esim, actor: str, reason: str) -> facts.Esim:
+    """Put the eSIM's failed traveler emails back in the outbox, on a fresh retry schedule.
+
+    For staff once a long mail outage is over: a once-only email ("eSIM ready") cannot be
+    queued again, so the failed row itself goes back to pending. Its content is read at send
+    time, so it carries the eSIM's current code. Raises ``NoFailedEmail`` (nothing changed)
+    when none has failed.
+    """
+    ids = list(
+        TravelerEmail.objects.select_for_update()
+        .filter(esim=esim, status=EmailStatus.FAILED)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise NoFailedEmail("This eSIM has no failed traveler email to resend.")
+    TravelerEmail.objects.filter(pk__in=ids).update(
+        status=EmailStatus.PENDING, attempts=0, next_attempt_at=timezone.now() + OUTBOX_GRACE
+    )
+    for email_id in ids:
+        transaction.on_commit(partial(_ring, email_id))
+    logger.info(
+        "portal_email_resent",
+        extra={"esim": esim.pk, "emails": ids, "actor": actor, "reason": reason},
+    )
+    return esim
 
 
 def _ring(email_id: int) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from coreesim.staff.choices import Capability
 from orders.models import Esim
+from orders.portal.services import traveler_email_resend_failed
 from orders.services import (
     ResyncResult,
     esim_cancel,
@@ -71,6 +72,16 @@ ACTIONS: dict[str, EsimAction] = {
             "Stored notifications are replayed and our call log is settled where the facts "
             "allow; a quarantined profile leaves quarantine when they say where it is. "
             "Nothing is sent to the SM-DP+.",
+            False,
+        ),
+        EsimAction(
+            "resend_emails",
+            "Resend failed emails",
+            Capability.OPERATE_ESIMS,
+            traveler_email_resend_failed,
+            "Send this eSIM's failed traveler emails again?",
+            "Each failed email goes back to the outbox with a fresh day of retries; it is "
+            "written afresh, so an 'eSIM ready' email carries the current activation code.",
             False,
         ),
         EsimAction(

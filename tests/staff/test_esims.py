@@ -12,6 +12,9 @@ from coreesim.staff.choices import Role
 from coreesim.staff.models import AuditLog
 from orders.choices import EsimStatus, OrderStatus
 from orders.models import ProvisioningJob
+from orders.portal import services as portal_services
+from orders.portal.choices import EmailKind, EmailStatus
+from orders.portal.models import TravelerEmail
 from orders.services import order_place, orders_resolve_stuck
 from partners.services import partner_balance
 from partners.staff.access import account_manager_assign
@@ -285,3 +288,72 @@ def test_roles_without_operate_rights_may_not_resync(make_staff, client_for, esi
 def test_order_detail_lists_its_esims(make_staff, client_for, esim):
     response = client_for(make_staff(Role.FINANCE)).get(f"/staff/orders/{esim.order_id}/")
     assert [e.pk for e in response.context["esims"]] == [esim.pk]
+
+
+def _failed_ready_email(esim):
+    esim.order.traveler_email = "ann@example.com"
+    esim.order.save()
+    portal_services.access_token_issue(esim=esim)
+    return TravelerEmail.objects.create(
+        esim=esim,
+        kind=EmailKind.ESIM_READY,
+        occasion=esim.iccid,
+        recipient="ann@example.com",
+        language="en",
+        status=EmailStatus.FAILED,
+        attempts=29,
+        last_error="ConnectionRefusedError: [Errno 111] Connection refused",
+    )
+
+
+def test_support_resends_a_failed_email_with_a_reason_and_it_is_delivered(
+    make_staff, client_for, esim, mailoutbox
+):
+    email = _failed_ready_email(esim)
+    user = make_staff(Role.SUPPORT)
+    client = client_for(user)
+    page = client.get(f"/staff/orders/esims/{esim.pk}/resend_emails/")
+    assert b"Send this eSIM&#x27;s failed traveler emails again?" in page.content
+
+    response = client.post(
+        f"/staff/orders/esims/{esim.pk}/resend_emails/", {"reason": "mail server fixed"}
+    )
+
+    assert response["Location"] == f"/staff/orders/esims/{esim.pk}/"
+    entry = AuditLog.objects.get(action="esim.resend_emails")
+    assert (entry.actor, entry.reason, entry.object_id) == (user, "mail server fixed", str(esim.pk))
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.PENDING, 0)
+    portal_services.traveler_email_deliver(email_id=email.pk)
+    assert mailoutbox[0].to == ["ann@example.com"]
+    assert "TEST-MATCHING-ID" in mailoutbox[0].body
+
+
+def test_resending_when_no_email_failed_says_so_and_changes_nothing(make_staff, client_for, esim):
+    response = client_for(make_staff(Role.SUPPORT)).post(
+        f"/staff/orders/esims/{esim.pk}/resend_emails/", {"reason": "traveler asked"}
+    )
+    assert response.status_code == 200
+    assert b"This eSIM has no failed traveler email to resend." in response.content
+    assert not AuditLog.objects.filter(action="esim.resend_emails").exists()
+
+
+def test_resending_emails_needs_a_reason(make_staff, client_for, esim):
+    email = _failed_ready_email(esim)
+    response = client_for(make_staff(Role.SUPPORT)).post(
+        f"/staff/orders/esims/{esim.pk}/resend_emails/", {"reason": ""}
+    )
+    assert response.status_code == 200
+    email.refresh_from_db()
+    assert email.status == EmailStatus.FAILED
+    assert not AuditLog.objects.filter(action="esim.resend_emails").exists()
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE, Role.ACCOUNT_MANAGER])
+def test_roles_without_operate_rights_may_not_resend_emails(make_staff, client_for, esim, role):
+    user = make_staff(role)
+    account_manager_assign(partner=esim.order.partner, user=user)
+    response = client_for(user).post(
+        f"/staff/orders/esims/{esim.pk}/resend_emails/", {"reason": "x"}
+    )
+    assert response.status_code == 403
