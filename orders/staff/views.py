@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from coreesim.staff.access import can, require, staff_user
 from coreesim.staff.choices import Capability
+from coreesim.staff.confirm import confirm_page
 from coreesim.staff.forms import ReasonForm
 from coreesim.staff.paging import paginate
 from coreesim.staff.services import audit_record
@@ -123,17 +124,14 @@ def esim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             summary = done.summary if isinstance(done, ResyncResult) else f"{spec.label}: done."
             messages.success(request, summary)
             return HttpResponseRedirect(reverse("staff_orders:esim", args=[esim.pk]))
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"{spec.label} eSIM {esim.iccid}",
-            "question": spec.question,
-            "consequence": spec.consequence,
-            "form": form,
-            "button": spec.label,
-            "cancel_url": reverse("staff_orders:esim", args=[esim.pk]),
-        },
+        title=f"{spec.label} eSIM {esim.iccid}",
+        question=spec.question,
+        consequence=spec.consequence,
+        form=form,
+        button=spec.label,
+        cancel_url=reverse("staff_orders:esim", args=[esim.pk]),
     )
 
 
@@ -253,22 +251,19 @@ def order_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return HttpResponseRedirect(back)
     failed = order.esims.filter(status=EsimStatus.FAILED).count()
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"Retry provisioning of order #{order.pk}",
-            "question": "Retry the provisioning of this order?",
-            "consequence": (
-                f"{failed} failed eSIM(s) are charged {order.unit_price} {order.currency} each "
-                "again (they were refunded) and provisioned again: an eSIM quarantined only "
-                "because no answer came resumes with its own profile, the others get a profile "
-                "from stock."
-                if failed
-                else "The pipeline resumes each eSIM at the ES2+ step it reached."
-            ),
-            "form": form,
-            "button": "Retry provisioning",
-            "cancel_url": back,
-        },
+        title=f"Retry provisioning of order #{order.pk}",
+        question="Retry the provisioning of this order?",
+        consequence=(
+            f"{failed} failed eSIM(s) are charged {order.unit_price} {order.currency} each "
+            "again (they were refunded) and provisioned again: an eSIM quarantined only "
+            "because no answer came resumes with its own profile, the others get a profile "
+            "from stock."
+            if failed
+            else "The pipeline resumes each eSIM at the ES2+ step it reached."
+        ),
+        form=form,
+        button="Retry provisioning",
+        cancel_url=back,
     )

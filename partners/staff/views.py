@@ -15,6 +15,7 @@ from guardian.shortcuts import get_objects_for_group
 
 from coreesim.staff.access import can, require, staff_user
 from coreesim.staff.choices import Capability
+from coreesim.staff.confirm import confirm_page
 from coreesim.staff.forms import ReasonForm
 from coreesim.staff.paging import paginate
 from coreesim.staff.selectors import audit_for_object
@@ -177,19 +178,16 @@ def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{partner.name} is now {target.label.lower()}.")
         return _detail(partner)
     verb = "Suspend" if target == PartnerStatus.SUSPENDED else "Reactivate"
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"{verb} {partner.name}",
-            "question": f"{verb} partner {partner.name}?",
-            "consequence": "A suspended partner's API calls and orders are refused."
-            if target == PartnerStatus.SUSPENDED
-            else "",
-            "form": form,
-            "button": verb,
-            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
-        },
+        title=f"{verb} {partner.name}",
+        question=f"{verb} partner {partner.name}?",
+        consequence="A suspended partner's API calls and orders are refused."
+        if target == PartnerStatus.SUSPENDED
+        else "",
+        form=form,
+        button=verb,
+        cancel_url=reverse("staff_partners:detail", args=[partner.pk]),
     )
 
 
@@ -298,17 +296,14 @@ def api_key_revoke_view(request: HttpRequest, pk: int, key_id: int) -> HttpRespo
             )
         messages.success(request, f"Key {key.prefix} revoked.")
         return _detail(partner)
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"Revoke key {key.prefix}",
-            "question": f"Revoke API key {key.prefix} of {partner.name}?",
-            "consequence": "Calls with this key are refused from now on; this cannot be undone.",
-            "form": form,
-            "button": "Revoke",
-            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
-        },
+        title=f"Revoke key {key.prefix}",
+        question=f"Revoke API key {key.prefix} of {partner.name}?",
+        consequence="Calls with this key are refused from now on; this cannot be undone.",
+        form=form,
+        button="Revoke",
+        cancel_url=reverse("staff_partners:detail", args=[partner.pk]),
     )
 
 
@@ -462,18 +457,15 @@ def webhook_redeliver(request: HttpRequest, pk: int, delivery_id: int) -> HttpRe
         else:
             messages.success(request, f"Delivery {delivery.message_id} queued again.")
         return _detail(partner)
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"Redeliver {delivery.event_type}",
-            "question": f"Send the {delivery.event_type} event {delivery.message_id} to "
-            f"{partner.name} again?",
-            "consequence": "The partner receives it once more, with the same webhook-id.",
-            "form": form,
-            "button": "Redeliver",
-            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
-        },
+        title=f"Redeliver {delivery.event_type}",
+        question=f"Send the {delivery.event_type} event {delivery.message_id} to "
+        f"{partner.name} again?",
+        consequence="The partner receives it once more, with the same webhook-id.",
+        form=form,
+        button="Redeliver",
+        cancel_url=reverse("staff_partners:detail", args=[partner.pk]),
     )
 
 
@@ -552,18 +544,13 @@ def webhook_endpoint_action(
             )
         messages.success(request, f"{verb} {before['url']}: done.")
         return _detail(partner)
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"{verb} {endpoint.url}",
-            "question": f"{verb} the webhook endpoint {endpoint.url}?",
-            "consequence": "The old secret keeps signing for 24 hours."
-            if action == "rotate"
-            else "",
-            "form": form,
-            "button": verb.split(" ")[0],
-            "button_class": "danger" if action in ("delete", "disable") else "",
-            "cancel_url": reverse("staff_partners:detail", args=[partner.pk]),
-        },
+        title=f"{verb} {endpoint.url}",
+        question=f"{verb} the webhook endpoint {endpoint.url}?",
+        consequence="The old secret keeps signing for 24 hours." if action == "rotate" else "",
+        form=form,
+        button=verb.split(" ")[0],
+        button_class="danger" if action in ("delete", "disable") else "",
+        cancel_url=reverse("staff_partners:detail", args=[partner.pk]),
     )

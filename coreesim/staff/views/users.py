@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coreesim.staff.access import require
 from coreesim.staff.choices import Capability
+from coreesim.staff.confirm import confirm_page
 from coreesim.staff.forms import ReasonForm
 from coreesim.staff.services import second_factor_reset
 
@@ -38,16 +39,13 @@ def user_reset_2fa(request: HttpRequest, pk: int) -> HttpResponse:
         second_factor_reset(user=user, request=request, reason=form.cleaned_data["reason"])
         messages.success(request, f"{user.username} enrols a new authenticator at next login.")
         return HttpResponseRedirect(reverse("staff:users"))
-    return render(
+    return confirm_page(
         request,
-        "staff/includes/confirm.html",
-        {
-            "title": f"Reset the second factor of {user.username}",
-            "question": f"Remove {user.username}'s authenticator and recovery codes?",
-            "consequence": "Their sessions end; at the next login they enrol a new "
-            "authenticator with their password alone, so confirm who asks.",
-            "form": form,
-            "button": "Reset",
-            "cancel_url": reverse("staff:users"),
-        },
+        title=f"Reset the second factor of {user.username}",
+        question=f"Remove {user.username}'s authenticator and recovery codes?",
+        consequence="Their sessions end; at the next login they enrol a new "
+        "authenticator with their password alone, so confirm who asks.",
+        form=form,
+        button="Reset",
+        cancel_url=reverse("staff:users"),
     )
