@@ -61,23 +61,28 @@ def generate(path: Path, rows: int, columns: list[str]) -> None:
             out.write(",".join(makers[c](i) for c in columns) + "\n")
 
 
-def raw_copy(path: Path, columns: list[str]) -> float:
-    """A plain COPY of the same file into a bare (logged, unindexed) table, committed."""
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
-        cursor.execute(f"CREATE TABLE bench_raw_copy ({', '.join(f'{c} text' for c in columns)})")
+def _timed_copy(path: Path, columns: list[str], table: str) -> float:
+    """Seconds for one committed ``COPY`` of the file into ``table``, which is dropped after."""
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor, path.open("rb") as handle:
         handle.readline()
         with cursor.cursor.copy(
-            f"COPY bench_raw_copy ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
         ) as copy:
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_raw_copy")
+        cursor.execute(f"DROP TABLE {table}")
     return elapsed
+
+
+def raw_copy(path: Path, columns: list[str]) -> float:
+    """A plain COPY of the same file into a bare (logged, unindexed) table, committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        cursor.execute(f"CREATE TABLE bench_raw_copy ({', '.join(f'{c} text' for c in columns)})")
+    return _timed_copy(path, columns, "bench_raw_copy")
 
 
 def heap_copy(path: Path, columns: list[str]) -> float:
@@ -94,18 +99,7 @@ def heap_copy(path: Path, columns: list[str]) -> float:
             "ALTER state SET DEFAULT 'available', ALTER eid SET DEFAULT '', "
             "ALTER created_at SET DEFAULT now()"
         )
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor, path.open("rb") as handle:
-        handle.readline()
-        with cursor.cursor.copy(
-            f"COPY bench_heap_copy ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-        ) as copy:
-            while chunk := handle.read(1 << 20):
-                copy.write(chunk)
-    elapsed = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_heap_copy")
-    return elapsed
+    return _timed_copy(path, columns, "bench_heap_copy")
 
 
 def shaped_copy(path: Path, columns: list[str]) -> float:
